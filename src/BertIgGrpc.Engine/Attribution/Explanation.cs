@@ -1,0 +1,65 @@
+namespace BertIgGrpc.Engine.Attribution;
+
+/// <summary>A token (or a whole word) and its attribution towards the target class.</summary>
+/// <param name="Token">The WordPiece token or the word's original text.</param>
+/// <param name="Id">Vocabulary id (for a word: its first piece's id).</param>
+/// <param name="Start">Start offset (UTF-16 code units) in the text of <paramref name="Segment"/>.</param>
+/// <param name="End">End offset, exclusive.</param>
+/// <param name="Attribution">Layer attribution summed over the hidden dimension.</param>
+/// <param name="AttributionNormalized"><paramref name="Attribution"/> divided by the L2 norm over all tokens.</param>
+/// <param name="Segment">0 for the text, 1 for the text pair.</param>
+/// <param name="Special">True for [CLS], [SEP] and other special tokens.</param>
+public sealed record TokenAttribution(
+    string Token, int Id, int Start, int End, double Attribution, double AttributionNormalized, int Segment, bool Special);
+
+/// <summary>A classification of one text.</summary>
+/// <param name="Label">Predicted label.</param>
+/// <param name="Index">Predicted class index.</param>
+/// <param name="Probability">Softmax probability of the predicted class.</param>
+/// <param name="Logits">All logits.</param>
+/// <param name="Probabilities">Softmax of the logits.</param>
+public sealed record Prediction(string Label, int Index, double Probability, IReadOnlyList<float> Logits, IReadOnlyList<float> Probabilities);
+
+/// <summary>Progress of an explanation after one internal batch.</summary>
+/// <param name="StepsDone">Integration steps evaluated so far.</param>
+/// <param name="StepsTotal">Steps planned (it may grow in adaptive mode).</param>
+/// <param name="PartialTokens">Tokens with the attributions accumulated so far.</param>
+/// <param name="Elapsed">Time since the explanation started.</param>
+public sealed record ExplainProgress(int StepsDone, int StepsTotal, IReadOnlyList<TokenAttribution> PartialTokens, TimeSpan Elapsed);
+
+/// <summary>The result of one explanation.</summary>
+public sealed record Explanation
+{
+    /// <summary>Gets the per-token attributions, special tokens included.</summary>
+    public required IReadOnlyList<TokenAttribution> Tokens { get; init; }
+    /// <summary>Gets the attributions merged to whole words (WordPiece pieces joined).</summary>
+    public required IReadOnlyList<TokenAttribution> Words { get; init; }
+    /// <summary>Gets the model's prediction for the input.</summary>
+    public required Prediction Prediction { get; init; }
+    /// <summary>Gets the explained class index.</summary>
+    public required int TargetIndex { get; init; }
+    /// <summary>Gets the explained class label.</summary>
+    public required string TargetLabel { get; init; }
+    /// <summary>Gets F(x): the target logit on the input.</summary>
+    public required double ScoreInput { get; init; }
+    /// <summary>Gets F(x'): the target logit on the baseline.</summary>
+    public required double ScoreBaseline { get; init; }
+    /// <summary>Gets sum(attributions) - (F(x) - F(x')).</summary>
+    public required double ConvergenceDelta { get; init; }
+    /// <summary>Gets the sum of all attributions.</summary>
+    public required double AttributionSum { get; init; }
+    /// <summary>Gets the number of steps used.</summary>
+    public required int Steps { get; init; }
+    /// <summary>Gets the integration rule used.</summary>
+    public required IntegrationMethod Method { get; init; }
+    /// <summary>Gets the baseline used.</summary>
+    public required BaselineKind Baseline { get; init; }
+    /// <summary>Gets the model name.</summary>
+    public required string Model { get; init; }
+    /// <summary>Gets the ONNX Runtime execution provider that ran the computation (e.g. CPUExecutionProvider).</summary>
+    public required string ExecutionProvider { get; init; }
+    /// <summary>Gets whether the text was truncated to the model's token limit.</summary>
+    public required bool Truncated { get; init; }
+    /// <summary>Gets the wall time spent.</summary>
+    public required TimeSpan Elapsed { get; init; }
+}
