@@ -1,0 +1,11 @@
+namespace BertIgGrpc.Contracts.Validation;
+
+/// <summary>
+/// Implemented by every message that declares <c>(bertig.v1.rules)</c> options in protos/.
+/// The implementation is emitted at compile time by BertIgGrpc.Contracts.Generator; nothing is hand-written.
+/// </summary>
+public interface IValidatableMessage
+{
+    /// <summary>Checks the declared rules and returns every violation (empty when valid).</summary>
+    IReadOnlyList<FieldViolation> Validate();
+}
