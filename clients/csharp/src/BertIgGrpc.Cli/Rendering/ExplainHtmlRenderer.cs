@@ -50,6 +50,7 @@ public static class ExplainHtmlRenderer
             table { border-collapse: collapse; width: 100%; }
             th { text-align: left; border-bottom: 2px solid #333; padding: 6px 12px; }
             td { border-bottom: 1px solid #ccc; padding: 6px 12px; vertical-align: top; }
+            .legend { margin-bottom: 0.8em; }
             .legend span.swatch { display: inline-block; width: 10px; height: 10px; border: 1px solid #999; margin: 0 4px 0 10px; }
             mark.tok { line-height: 1.75; padding: 0 2px; margin: 0 1px; color: black; }
             .meta { color: #555; font-size: 0.9em; }
