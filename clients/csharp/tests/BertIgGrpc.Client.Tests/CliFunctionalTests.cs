@@ -71,5 +71,6 @@ public sealed class CliFunctionalTests(RealServer server)
 
         Assert.Equal(2, code);
         Assert.Contains("rejected by the server", output, StringComparison.Ordinal);
+        Assert.Contains("target_label", output, StringComparison.Ordinal);
     }
 }

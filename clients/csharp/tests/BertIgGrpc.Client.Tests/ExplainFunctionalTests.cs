@@ -84,6 +84,16 @@ public sealed class ExplainFunctionalTests(RealServer server)
     }
 
     [Fact]
+    public async Task ExplainAsync_UnknownModel_ThrowsNotFound()
+    {
+        using var client = server.CreateClient();
+
+        var ex = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => client.ExplainAsync("fine", new ExplainOptions { Model = "no-such-model" }));
+
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, ex.StatusCode);
+    }
+
+    [Fact]
     public async Task PredictAsync_TwoReviews_ClassifiesEachInOrder()
     {
         using var client = server.CreateClient();
