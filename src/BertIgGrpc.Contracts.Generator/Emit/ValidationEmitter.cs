@@ -119,11 +119,8 @@ internal static class ValidationEmitter
                 default:
                     switch (f.Kind)
                     {
-                        case FieldKind.String when !f.Rules.NotBlank:
-                            Check(w, e + ".Length == 0", path, "must not be empty", null);
-                            break;
                         case FieldKind.String:
-                            // not_blank below reports empty strings too; one violation is enough.
+                            // Checked with the value rules below, so an empty string is reported once.
                             break;
                         case FieldKind.Bytes:
                             Check(w, e + ".IsEmpty", path, "must not be empty", null);
@@ -151,9 +148,9 @@ internal static class ValidationEmitter
             _ => null,
         };
         var w2 = new CodeWriter();
-        EmitValueChecks(w2, f, e, path, k);
-        var body = w2.ToString();
-        if (body.Length == 0)
+        var requiredNonEmpty = f.Rules.Required && f.Presence == FieldPresence.Implicit;
+        EmitValueChecks(w2, f, e, path, k, requiredNonEmpty);
+        if (w2.ToString().Length == 0)
         {
             return;
         }
@@ -163,10 +160,7 @@ internal static class ValidationEmitter
             w.Open("if (" + gate + ")");
         }
 
-        foreach (var line in body.TrimEnd('\n').Split('\n'))
-        {
-            w.Line(line);
-        }
+        CopyLines(w, w2);
 
         if (gate is not null)
         {
@@ -194,9 +188,8 @@ internal static class ValidationEmitter
         }
 
         var items = new CodeWriter();
-        EmitValueChecks(items, f, "item", new PathInfo(f.ProtoName, "i"), k);
-        var body = items.ToString();
-        if (body.Length == 0)
+        EmitValueChecks(items, f, "item", new PathInfo(f.ProtoName, "i"), k, requiredNonEmpty: false);
+        if (items.ToString().Length == 0)
         {
             return;
         }
@@ -204,33 +197,27 @@ internal static class ValidationEmitter
         // Each item is checked on its own and reported with its index, e.g. texts[3].
         w.Open("for (var i = 0; i < " + e + ".Count; i++)");
         w.Line("var item = " + e + "[i];");
-        foreach (var line in body.TrimEnd('\n').Split('\n'))
-        {
-            w.Line(line);
-        }
+        CopyLines(w, items);
 
         w.Close();
     }
 
-    private static void EmitValueChecks(CodeWriter w, FieldSpec f, string e, PathInfo path, Dictionary<string, string> k)
+    private static void EmitValueChecks(
+        CodeWriter w, FieldSpec f, string e, PathInfo path, Dictionary<string, string> k, bool requiredNonEmpty)
     {
         var r = f.Rules;
         switch (f.Kind)
         {
             case FieldKind.String:
-                if (r.NotBlank)
-                {
-                    Check(w, "string.IsNullOrWhiteSpace(" + e + ")", path, "must not be empty or whitespace", null);
-                }
-
+                var lengths = new CodeWriter();
                 if (r.MinLen is { } minLen)
                 {
-                    Check(w, e + ".Length < " + k["min_len"], path, "must be at least " + Plural(minLen, "character"), e + ".Length");
+                    Check(lengths, e + ".Length < " + k["min_len"], path, "must be at least " + Plural(minLen, "character"), e + ".Length");
                 }
 
                 if (r.MaxLen is { } maxLen)
                 {
-                    Check(w, e + ".Length > " + k["max_len"], path, "must be at most " + Plural(maxLen, "character"), e + ".Length");
+                    Check(lengths, e + ".Length > " + k["max_len"], path, "must be at most " + Plural(maxLen, "character"), e + ".Length");
                 }
 
                 if (r.MaxBytes is { } maxBytes && maxBytes <= long.MaxValue)
@@ -238,11 +225,30 @@ internal static class ValidationEmitter
                     // A UTF-16 code unit takes at most 3 UTF-8 bytes, so short strings skip the byte count.
                     var bytes = "global::System.Text.Encoding.UTF8.GetByteCount(" + e + ")";
                     Check(
-                        w,
+                        lengths,
                         e + ".Length > " + k["max_bytes"] + " / 3 && " + bytes + " > " + k["max_bytes"],
                         path,
                         "must be at most " + Plural(maxBytes, "byte") + " in UTF-8",
                         bytes);
+                }
+
+                // A blank or missing string is one violation; its length is then beside the point.
+                var blank = r.NotBlank ? ("string.IsNullOrWhiteSpace(" + e + ")", "must not be empty or whitespace")
+                    : requiredNonEmpty ? (e + ".Length == 0", "must not be empty")
+                    : ((string, string)?)null;
+                if (blank is { } b)
+                {
+                    Check(w, b.Item1, path, b.Item2, null);
+                    if (lengths.ToString().Length > 0)
+                    {
+                        w.Open("else");
+                        CopyLines(w, lengths);
+                        w.Close();
+                    }
+                }
+                else
+                {
+                    CopyLines(w, lengths);
                 }
 
                 break;
@@ -297,6 +303,20 @@ internal static class ValidationEmitter
                 }
 
                 break;
+        }
+    }
+
+    private static void CopyLines(CodeWriter target, CodeWriter source)
+    {
+        var text = source.ToString();
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        foreach (var line in text.TrimEnd('\n').Split('\n'))
+        {
+            target.Line(line);
         }
     }
 

@@ -401,7 +401,38 @@ internal sealed class ProtoParser
         {
             _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnparsableRules, Loc(ex.Span), fieldName, ex.Message));
             _pos = start;
-            SkipBalanced('{', '}');
+            SkipBrokenLiteral();
+        }
+    }
+
+    /// <summary>
+    /// Skips a malformed literal: up to its matching '}', or up to a ']' or ';' that is not inside a nested
+    /// brace (the literal was left open), so that the field's option list and the file parse on.
+    /// </summary>
+    private void SkipBrokenLiteral()
+    {
+        var depth = 0;
+        while (Current.Kind != TokenKind.EndOfFile)
+        {
+            if (Current.IsSymbol('{'))
+            {
+                depth++;
+            }
+            else if (Current.IsSymbol('}'))
+            {
+                depth--;
+                if (depth == 0)
+                {
+                    _pos++;
+                    return;
+                }
+            }
+            else if (depth == 1 && (Current.IsSymbol(']') || Current.IsSymbol(';')))
+            {
+                return;
+            }
+
+            _pos++;
         }
     }
 
