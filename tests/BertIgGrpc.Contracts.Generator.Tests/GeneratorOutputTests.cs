@@ -57,25 +57,25 @@ public sealed class GeneratorOutputTests
                     // name
                     if (string.IsNullOrWhiteSpace(Name))
                     {
-                        Report("name", "name must not be empty or whitespace");
+                        report("name", "name must not be empty or whitespace");
                     }
                     else
                     {
                         if (Name.Length > Rules.NameMaxLen)
                         {
-                            Report("name", "name must be at most 32 characters (got " + Name.Length.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ")");
+                            report("name", "name must be at most 32 characters (got " + Name.Length.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ")");
                         }
                     }
 
                     // count
                     if (Count != 0 && !(Count >= Rules.CountGte && Count <= Rules.CountLte))
                     {
-                        Report("count", "count must be between 1 and 10 (got " + Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ")");
+                        report("count", "count must be between 1 and 10 (got " + Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + ")");
                     }
 
                     return (global::System.Collections.Generic.IReadOnlyList<global::BertIgGrpc.Contracts.Validation.FieldViolation>?)violations ?? global::System.Array.Empty<global::BertIgGrpc.Contracts.Validation.FieldViolation>();
 
-                    void Report(string field, string description)
+                    void report(string field, string description)
                         => (violations ??= new global::System.Collections.Generic.List<global::BertIgGrpc.Contracts.Validation.FieldViolation>()).Add(new global::BertIgGrpc.Contracts.Validation.FieldViolation(field, description));
                 }
             }
@@ -279,6 +279,51 @@ public sealed class GeneratorOutputTests
         {
             context.Unload();
         }
+    }
+
+    [Fact]
+    public void TypesFromOtherFiles_ResolvedByProtobufScoping()
+    {
+        const string common = """
+            syntax = "proto3";
+            package acme.common;
+            enum Level { LEVEL_UNSPECIFIED = 0; LEVEL_HIGH = 1; }
+            """;
+        const string main = """
+            syntax = "proto3";
+            package acme.api;
+            import "bertig/v1/rules.proto";
+            import "acme/common.proto";
+            message Job {
+              common.Level level = 1 [(bertig.v1.rules) = { defined_only: true }];
+              repeated .acme.common.Level extra = 2 [(bertig.v1.rules) = { defined_only: true, max_items: 2 }];
+            }
+            """;
+
+        var result = GeneratorHarness.Run(("/p/acme/common.proto", common), ("/p/acme/api.proto", main));
+
+        Assert.Empty(result.Diagnostics);
+        var job = result.Source("Acme.Api.Job.Validation.g.cs");
+        Assert.Contains("if (Level is not (global::Acme.Common.Level.Unspecified or global::Acme.Common.Level.High))", job, StringComparison.Ordinal);
+        Assert.Contains("if (item is not (global::Acme.Common.Level.Unspecified or global::Acme.Common.Level.High))", job, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FieldNamedRules_ConstantsClassAvoidsCollision()
+    {
+        const string proto = """
+            syntax = "proto3";
+            import "bertig/v1/rules.proto";
+            message Policy {
+              string rules = 1 [(bertig.v1.rules) = { max_len: 5 }];
+            }
+            """;
+
+        var source = GeneratorHarness.Run(("/p/policy.proto", proto)).Source("Policy.Validation.g.cs");
+
+        Assert.DoesNotContain("namespace", source, StringComparison.Ordinal);
+        Assert.Contains("public static class Rules_", source, StringComparison.Ordinal);
+        Assert.Contains("if (Rules.Length > Rules_.RulesMaxLen)", source, StringComparison.Ordinal);
     }
 
     private static object? Get(object target, string property) => target.GetType().GetProperty(property)!.GetValue(target);

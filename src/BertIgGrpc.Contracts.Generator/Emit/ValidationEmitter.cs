@@ -84,7 +84,8 @@ internal static class ValidationEmitter
         w.Line();
         w.Line("return (" + ReadOnlyListOfViolations + "?)violations ?? global::System.Array.Empty<" + Violation + ">();");
         w.Line();
-        w.Line("void Report(string field, string description)");
+        // Lower-case local names cannot collide with the PascalCase properties protoc generates.
+        w.Line("void report(string field, string description)");
         w.Line("    => (violations ??= new " + ListOfViolations + "()).Add(new " + Violation + "(field, description));");
         w.Close();
         w.Close();
@@ -372,7 +373,7 @@ internal static class ValidationEmitter
             description = "path + " + Literal(text) + tail;
         }
 
-        w.Line("Report(" + pathExpr + ", " + description + ");");
+        w.Line("report(" + pathExpr + ", " + description + ");");
         w.Close();
     }
 
