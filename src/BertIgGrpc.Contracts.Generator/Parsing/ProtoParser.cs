@@ -307,14 +307,15 @@ internal sealed class ProtoParser
         {
             var optionStart = Current;
             var (_, extension, subPath) = ParseOptionName();
+            var optionNameSpan = TextSpan.FromBounds(optionStart.Start, _tokens[_pos - 1].Start + _tokens[_pos - 1].Length);
             Expect('=');
             if (extension is not null && IsRulesExtension(extension))
             {
-                rulesLocation ??= Loc(optionStart.Span);
+                rulesLocation ??= Loc(optionNameSpan);
                 if (subPath.Count > 1)
                 {
                     _diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.UnparsableRules, Loc(optionStart.Span), fieldName, "nested rule paths are not supported"));
+                        DiagnosticDescriptors.UnparsableRules, Loc(optionNameSpan), fieldName, "nested rule paths are not supported"));
                     SkipConstant();
                 }
                 else if (subPath.Count == 1)
