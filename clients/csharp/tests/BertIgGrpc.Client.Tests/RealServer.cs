@@ -171,6 +171,8 @@ public sealed class RealServer : IAsyncLifetime
         {
             if (_process!.HasExited)
             {
+                // Drains the redirected output to EOF, so that the message below carries the server's last words.
+                await _process.WaitForExitAsync().ConfigureAwait(false);
                 throw new InvalidOperationException($"The server exited with code {_process.ExitCode} before it was SERVING.\n{Log}");
             }
 
