@@ -99,12 +99,11 @@ public static class ApproximationMethods
         {
             // Descending roots: the i-th root of P_n is close to cos(pi (i + 3/4) / (n + 1/2)).
             var z = Math.Cos(Math.PI * (i + 0.75) / (n + 0.5));
-            double derivative = 0;
             for (var iteration = 0; iteration < 100; iteration++)
             {
-                var (p, dp) = Legendre(n, z);
-                derivative = dp;
-                var dz = p / dp;
+                var (p, pPrevious) = LegendrePair(n, z);
+                // Newton: P_n / P_n' with P_n'(z) = n (P_{n-1}(z) - z P_n(z)) / ((1 - z)(1 + z)).
+                var dz = p * (1 - z) * (1 + z) / (n * (pPrevious - z * p));
                 z -= dz;
                 if (Math.Abs(dz) <= 4e-16)
                 {
@@ -112,9 +111,12 @@ public static class ApproximationMethods
                 }
             }
 
-            derivative = Legendre(n, z).Derivative;
+            // w = 2 / ((1 - z^2) P_n'(z)^2) = 2 (1 - z^2) / (n (P_{n-1}(z) - z P_n(z)))^2; 1 - z^2 as (1 - z)(1 + z)
+            // avoids the cancellation of z * z - 1 for the roots next to +-1.
+            var (value, previous) = LegendrePair(n, z);
+            var scaled = n * (previous - z * value);
             x[n - 1 - i] = z;
-            w[n - 1 - i] = 2 / ((1 - z * z) * derivative * derivative);
+            w[n - 1 - i] = 2 * (1 - z) * (1 + z) / (scaled * scaled);
         }
 
         var xs = new double[n];
@@ -134,15 +136,10 @@ public static class ApproximationMethods
         return (xs, ws);
     }
 
-    /// <summary>P_n(z) by the three-term recurrence, and P_n'(z) from P_n and P_{n-1}.</summary>
-    private static (double Value, double Derivative) Legendre(int n, double z)
+    /// <summary>P_n(z) and P_{n-1}(z) by the three-term recurrence.</summary>
+    private static (double Value, double Previous) LegendrePair(int n, double z)
     {
         double p0 = 1, p1 = z;
-        if (n == 1)
-        {
-            return (z, 1);
-        }
-
         for (var k = 2; k <= n; k++)
         {
             var p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
@@ -150,7 +147,6 @@ public static class ApproximationMethods
             p1 = p2;
         }
 
-        // (z^2 - 1) P_n'(z) = n (z P_n(z) - P_{n-1}(z)); the roots lie strictly inside (-1, 1).
-        return (p1, n * (z * p1 - p0) / (z * z - 1));
+        return (p1, p0);
     }
 }
