@@ -10,12 +10,10 @@ namespace BertIgGrpc.Engine.Tokenization;
 /// together with each token's character span in the caller's original string.
 /// </summary>
 /// <remarks>
-/// Two settings differ from the library's defaults so the ids match Hugging Face's <c>BertTokenizer</c> (which produced
-/// the Captum reference vectors): accents are stripped whenever the model lower-cases (Hugging Face's
-/// <c>strip_accents=None</c> follows <c>do_lower_case</c>), and words are split on Hugging Face's punctuation set
-/// (ASCII symbols such as <c>$ + = ^ ~ | &lt; &gt;</c> included) rather than dropped. Tabs and line breaks are turned into
-/// spaces before encoding because the library's normaliser deletes them as control characters, which would glue the
-/// words on either side together.
+/// Two parts of the library are replaced so the ids match Hugging Face's BERT tokenizer (which produced the Captum
+/// reference vectors): the normaliser (<see cref="HuggingFaceBertNormalizer"/>: tabs and line breaks are spaces, accents
+/// are stripped whenever the model lower-cases) and the pre-tokenizer, which splits words on Hugging Face's punctuation
+/// set, ASCII symbols such as <c>$ + = ^ ~ | &lt; &gt;</c> included, where the library's drops those characters.
 /// </remarks>
 public sealed class BertTextTokenizer
 {
@@ -95,6 +93,7 @@ public sealed class BertTextTokenizer
         {
             LowerCaseBeforeTokenization = lowerCase,
             RemoveNonSpacingMarks = lowerCase,
+            Normalizer = new HuggingFaceBertNormalizer(lowerCase),
             PreTokenizer = new RegexPreTokenizer(WordOrPunctuation, specials),
         };
         return new BertTextTokenizer(BertTokenizer.Create(buffer, options), lowerCase);
@@ -219,10 +218,8 @@ public sealed class BertTextTokenizer
             return [];
         }
 
-        // Same length as the original, so offsets into it are offsets into text.
-        var cleaned = text.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ');
-        var encoded = _tokenizer.EncodeToTokens(cleaned, out var normalized);
-        var map = normalized is null ? null : OffsetMap.Build(cleaned, normalized, _tokenizer.Normalizer!);
+        var encoded = _tokenizer.EncodeToTokens(text, out var normalized);
+        var map = normalized is null ? null : OffsetMap.Build(text, normalized, _tokenizer.Normalizer!);
         var pieces = new List<Piece>(encoded.Count);
         foreach (var token in encoded)
         {
