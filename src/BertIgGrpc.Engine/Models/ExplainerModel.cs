@@ -100,12 +100,16 @@ public sealed class ExplainerModel : IDisposable
             throw new ModelLoadException(def.Name, $"cannot read the vocabulary '{def.VocabPath}' or the model '{def.ModelPath}': {e.Message}", e);
         }
 
-        // TODO(lead): connect once Execution/OnnxAttributionRuntime is on main:
-        // var runtime = BertIgGrpc.Engine.Execution.OnnxAttributionRuntime.Create(def, settings, logger);
-        // return new ExplainerModel(def, tokenizer, runtime, sha256, settings);
-        _ = tokenizer;
-        _ = sha256;
-        throw new NotSupportedException("The ONNX Runtime attribution runtime is not available in this build yet.");
+        var runtime = OnnxAttributionRuntime.Create(def, settings, logger);
+        try
+        {
+            return new ExplainerModel(def, tokenizer, runtime, sha256, settings);
+        }
+        catch
+        {
+            runtime.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
