@@ -49,9 +49,9 @@ internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] Par
 /// flight while the previous one is accumulated; accumulation happens in run order, in double, so results do not depend
 /// on timing.
 /// </remarks>
-internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0)
+internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, int runsInFlight = 2)
 {
-    private const int RunsInFlight = 2;
+    private readonly int _runsInFlight = Math.Max(1, runsInFlight);
 
     /// <summary>Attributes every input. Throws <see cref="OperationCanceledException"/> between gradient runs when cancelled.</summary>
     public IReadOnlyList<IgResult> Attribute(
@@ -137,7 +137,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         var stepsBefore = 0;
         while (true)
         {
-            var round = new Round(runtime, inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
+            var round = new Round(runtime, _runsInFlight, inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
             var gradientSums = round.Run(stepsBefore, progress, cancellationToken);
             stepsBefore += steps;
 
@@ -254,7 +254,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
 
     /// <summary>One pass over all steps of one rule for the pending texts.</summary>
     private sealed class Round(
-        IAttributionRuntime runtime, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
+        IAttributionRuntime runtime, int runsInFlight, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
         long[] mask, long[] types, float[] baselineCut, float[] difference, int[] targets)
     {
         private readonly IAttributionRuntime _runtime = runtime;
@@ -289,7 +289,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             {
                 while (stepsDone < steps)
                 {
-                    while (nextStep < steps && inFlight.Count < RunsInFlight)
+                    while (nextStep < steps && inFlight.Count < runsInFlight)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         var first = nextStep;
