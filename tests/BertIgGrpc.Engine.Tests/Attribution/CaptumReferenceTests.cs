@@ -121,4 +121,35 @@ public sealed class CaptumReferenceTests : IClassFixture<CaptumReferenceTests.Mo
             Assert.Equal(references[t].Logits[1], predictions[t].Logits[1], 1e-3);
         }
     }
+
+    [Fact]
+    public async Task Load_FromFiles_HashesModelAndExplainsLikeCaptum()
+    {
+        var reference = Load("text1_n50.json");
+        var path = Path.Combine(Path.GetTempPath(), $"bertig-minilm-head-{Environment.ProcessId}.onnx");
+        Onnx.OnnxModelFile.Save(MiniLmClassifier.Model, path);
+        try
+        {
+            var definition = new ModelDefinition { Name = "from-files", ModelPath = path, VocabPath = Tokenization.MiniLmVocab.VocabPath, Labels = ["negative", "positive"] };
+            using var model = ExplainerModel.Load(definition, new RuntimeSettings { ExecutionProvider = "cpu" }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            using (var stream = File.OpenRead(path))
+            {
+                Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)), model.Sha256);
+            }
+
+            Assert.Equal("CPUExecutionProvider", model.ExecutionProvider);
+            Assert.Equal("146", model.CutTensor);
+            Assert.Equal(384, model.HiddenSize);
+            var explanation = await model.ExplainAsync(new ExplainRequestOptions { Text = reference.Text });
+            var scale = reference.Attributions.Max(Math.Abs);
+            for (var i = 0; i < reference.Attributions.Length; i++)
+            {
+                Assert.True(Math.Abs(reference.Attributions[i] - explanation.Tokens[i].Attribution) <= 2e-5 * scale);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
