@@ -76,6 +76,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     /// <summary>Creates the runtime from an in-memory model. Throws <see cref="OnnxGraphException"/> for unusable graphs.</summary>
     public static OnnxAttributionRuntime Create(ModelProto model, string? cutTensor, string? output, RuntimeSettings settings, ILogger logger)
     {
+        SessionFactory.EnsureEnvironment();
         var graph = model.Graph;
         var inputs = graph.Input.Select(i => i.Name).Except(graph.Initializer.Select(i => i.Name)).ToList();
         foreach (var required in new[] { InputIds, AttentionMask })

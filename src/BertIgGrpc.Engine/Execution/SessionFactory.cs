@@ -15,8 +15,32 @@ internal static partial class SessionFactory
 
     private static int _logged;
 
+    /// <summary>
+    /// Creates ONNX Runtime's process-wide environment with its own logging at FATAL: a missing CUDA library is
+    /// expected on CPU machines and is reported once through our logger instead of as an ONNX Runtime error.
+    /// Must run before any other ONNX Runtime call; later calls are no-ops.
+    /// </summary>
+    public static void EnsureEnvironment()
+    {
+        if (Interlocked.Exchange(ref _environment, 1) == 0)
+        {
+            try
+            {
+                var options = new EnvironmentCreationOptions { logId = "bertig", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+                OrtEnv.CreateInstanceWithOptions(ref options);
+            }
+            catch (OnnxRuntimeException)
+            {
+                // Someone else created the environment first; keep theirs.
+            }
+        }
+    }
+
+    private static int _environment;
+
     public static (InferenceSession Session, string Provider) Create(byte[] model, RuntimeSettings settings, ILogger logger)
     {
+        EnsureEnvironment();
         var preference = settings.ExecutionProvider.Trim().ToLowerInvariant();
         if (preference is not ("auto" or "cuda" or "cpu"))
         {
