@@ -36,7 +36,11 @@ public sealed record Explanation
 {
     /// <summary>Gets the per-token attributions, special tokens included.</summary>
     public required IReadOnlyList<TokenAttribution> Tokens { get; init; }
-    /// <summary>Gets the attributions merged to whole words (WordPiece pieces joined).</summary>
+    /// <summary>
+    /// Gets the attributions merged to whole words: a token and its <c>##</c> pieces become one entry with the original
+    /// word's text and span and the sum of the pieces' attributions, normalised by the L2 norm over words. Punctuation
+    /// marks are words of their own (as BERT splits them); [CLS] and [SEP] stay as entries of their own.
+    /// </summary>
     public required IReadOnlyList<TokenAttribution> Words { get; init; }
     /// <summary>Gets the model's prediction for the input.</summary>
     public required Prediction Prediction { get; init; }

@@ -45,8 +45,9 @@ internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] Par
 /// <remarks>
 /// Rows are laid out as in Captum: for a group of T texts, interpolation row <c>k * T + t</c> is step k of text t, and
 /// <see cref="IgSettings.InternalBatchSize"/> rows are evaluated per gradient run (at least one step of every text).
-/// The step weight goes into the seed, so each run returns gradients already weighted. Up to two gradient runs are in
-/// flight while the previous one is accumulated; accumulation happens in run order, in double, so results do not depend
+/// The step weight goes into the seed, so each run returns gradients already weighted. Up to <c>runsInFlight</c> (default 2)
+/// gradient runs are in flight while the oldest one is accumulated, so building the next interpolation batch and summing
+/// the last one overlap with the runtime's work; accumulation happens in run order, in double, so results do not depend
 /// on timing.
 /// </remarks>
 internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, int runsInFlight = 2)

