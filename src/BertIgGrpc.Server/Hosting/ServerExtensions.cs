@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using BertIgGrpc.Engine;
 using BertIgGrpc.Server.Grpc;
 using BertIgGrpc.Server.Infrastructure;
 using Microsoft.AspNetCore.Connections;
@@ -31,7 +32,7 @@ public static class ServerExtensions
         services.AddOptions<HostOptions>().Configure<IOptions<BertIgServerOptions>>(
             (host, server) => host.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds));
 
-        services.AddEngine(builder.Configuration);
+        services.AddBertIgEngine(builder.Configuration);
 
         services.AddSingleton<ModelLoadState>();
         services.AddSingleton(_ => new ServerMetrics());
