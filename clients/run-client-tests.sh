@@ -33,18 +33,30 @@ export BERTIG_SERVER_DLL="$ROOT/src/BertIgGrpc.Server/bin/Debug/net10.0/BertIgGr
 
 BERTIG_TEST_CACHE_DIR="$(mktemp -d -t bertig-client-tests-XXXXXX)"
 export BERTIG_TEST_CACHE_DIR
-trap 'rm -rf "$BERTIG_TEST_CACHE_DIR"' EXIT
+
+LOGS="$(mktemp -d -t bertig-client-logs-XXXXXX)"
+trap 'rm -rf "$BERTIG_TEST_CACHE_DIR" "$LOGS"' EXIT
 
 log "TypeScript: npm test (node --test)"
-(cd "$CLIENTS/typescript" && timeout 1200 npm test)
-ts_rc=$?
+(cd "$CLIENTS/typescript" && timeout 1200 npm test) 2>&1 | tee "$LOGS/ts.log"
+ts_rc=${PIPESTATUS[0]}
 
 log "Python: pytest (/usr/bin/python3)"
-(cd "$CLIENTS/python" && timeout 1200 /usr/bin/python3 -m pytest -v -p no:cacheprovider)
-py_rc=$?
+(cd "$CLIENTS/python" && timeout 1200 /usr/bin/python3 -m pytest -v -p no:cacheprovider) 2>&1 | tee "$LOGS/py.log"
+py_rc=${PIPESTATUS[0]}
 if ((py_rc == 5)); then
   echo "pytest collected no tests: failing" >&2
 fi
 
+# One closing line over both runners: node's "# pass N"/"# fail N" and pytest's "N passed, M failed".
+ts_pass=$(awk '/^# pass /{n=$3} END{print n+0}' "$LOGS/ts.log")
+ts_fail=$(awk '/^# (fail|cancelled) /{n+=$3} END{print n+0}' "$LOGS/ts.log")
+py_counts=$(tail -n 1 "$LOGS/py.log" | awk '{for (i = 2; i <= NF; i++) { w = $i; gsub(/[^a-z]/, "", w)
+  if (w == "passed") p += $(i-1); if (w == "failed" || w == "error" || w == "errors") f += $(i-1) } }
+  END { print p+0, f+0 }')
+read -r py_pass py_fail <<<"$py_counts"
+((ts_rc != 0 && ts_fail == 0)) && ts_fail=1   # e.g. the build failed before any test ran
+((py_rc != 0 && py_fail == 0)) && py_fail=1
 log "client tests: typescript exit $ts_rc, python exit $py_rc"
+echo "Clients: $((ts_pass + py_pass)) passed, $((ts_fail + py_fail)) failed"
 ((ts_rc == 0 && py_rc == 0))
