@@ -44,10 +44,6 @@ class ValidationError(BertIgError, ValueError):
         """The violation reported for ``field``, if any."""
         return next((v for v in self.violations if v.field == field), None)
 
-    def __str__(self) -> str:
-        listed = "; ".join(f"{v.field}: {v.description}" for v in self.violations)
-        return f"{super().__str__()} [{listed}]" if listed else super().__str__()
-
 
 def field_violations(error: grpc.RpcError) -> tuple[FieldViolation, ...]:
     """Decodes google.rpc.BadRequest details from a failed call's trailers."""
