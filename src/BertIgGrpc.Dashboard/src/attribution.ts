@@ -52,6 +52,12 @@ export function formatNumber(value: number, digits = 4): string {
   return value.toFixed(digits);
 }
 
+/** Convergence deltas are often tiny; show them in exponent form so they never read as 0. */
+export function formatDelta(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return value !== 0 && Math.abs(value) < 0.01 ? value.toExponential(2) : value.toFixed(4);
+}
+
 export function formatPercent(probability: number): string {
   return `${(probability * 100).toFixed(1)}%`;
 }

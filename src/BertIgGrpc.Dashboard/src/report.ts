@@ -1,7 +1,7 @@
 // Builds the Captum-style report (legend, summary table, coloured tokens) with DOM APIs only:
 // every piece of text from the server or the user goes through textContent, never innerHTML.
 // Functions take the target Document so the same code renders the page and the downloaded file.
-import { colorFor, formatNumber, formatPercent, signOf, type TokenView } from "./attribution.js";
+import { colorFor, formatDelta, formatNumber, formatPercent, signOf, type TokenView } from "./attribution.js";
 import type { ExplainResult, TokenAttribution } from "./gen/bertig/v1/explainer_pb.js";
 
 /** Which list of the result the report shows. */
@@ -114,7 +114,7 @@ export function buildReport(
     cell(doc, "predicted-label", predicted),
     cell(doc, "target-label", `${result.targetLabel} (index ${result.targetIndex})`),
     cell(doc, "attribution-score", formatNumber(result.attributionSum), true),
-    cell(doc, "convergence-delta", formatNumber(result.convergenceDelta), true),
+    cell(doc, "convergence-delta", formatDelta(result.convergenceDelta), true),
     cell(doc, "steps-used", String(result.nSteps), true),
     importance,
   );
