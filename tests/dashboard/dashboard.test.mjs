@@ -118,6 +118,13 @@ test("Explain_PositiveReview_ProgressReaches100AndSuperbIsGreen", async () => {
     assert.match(html, /<style>[^<]*\.bertig-token/);
     assert.match(html, /data-token="superb"[^>]*data-sign="pos"/);
     assert.doesNotMatch(html, /<script|<link|src=/i, "the downloaded report must be self-contained and script-free");
+    // Opened on its own (no server, no network), the file still shows "superb" in green.
+    const offline = await context.newPage();
+    await offline.route("**/*", (route) => route.abort());
+    await offline.setContent(html);
+    const [r, g, b] = rgb(await offline.locator('[data-token="superb"]').first().evaluate((n) => getComputedStyle(n).backgroundColor));
+    assert.ok(g > r && g > b, `downloaded report: superb is rgb(${r}, ${g}, ${b})`);
+    await offline.screenshot({ path: path.join(artifactsDir, "report.png"), fullPage: true });
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
