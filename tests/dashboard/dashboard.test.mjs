@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { artifactsDir, launchBrowser, startServer } from "./harness.mjs";
+import { artifactsDir, launchBrowser, metricSum, readMetrics, startServer } from "./harness.mjs";
 
 let server;
 let browser;
@@ -189,11 +189,64 @@ test("Cancel_WhileStreaming_StopsTheCallAndPageStaysUsable", async () => {
     await page.waitForSelector("body[data-run-state='cancelled']", { timeout: 10_000 });
     assert.equal(await page.textContent("#status"), "Cancelled.");
     assert.ok(Number(await page.getAttribute("#progress", "aria-valuenow")) < 100);
+    await waitInFlightZero();
 
     await explain(page, "This movie is superb", 10);
     await waitDone(page);
     assert.equal(await page.textContent("#steps-used"), "10");
     assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("Explain_BlankText_ShowsTheServersInvalidArgumentNamingTheField", async () => {
+  const context = await browser.newContext();
+  try {
+    const { page, errors } = await openDashboard(context);
+    // Blank but not empty: the browser's "required" check passes, the contract's not_blank rule does not.
+    await explain(page, "   ", 10);
+    await page.waitForSelector("body[data-run-state='error']", { timeout: 30_000 });
+    const status = await page.textContent("#status");
+    assert.match(status, /^InvalidArgument: .*\btext\b/, status);
+    assert.equal(await page.getAttribute("#status", "data-kind"), "error");
+    assert.equal(await page.locator("#result").isHidden(), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+/** Explain calls the server ended with CANCELLED, from /metrics. */
+async function cancelledExplainCalls() {
+  const samples = await readMetrics(server.baseUrl);
+  return metricSum(samples, "bertig_grpc_requests_total", (l) => /Explain$/.test(l.method ?? "") && /^cancel+ed$/i.test(l.code ?? ""));
+}
+
+async function waitInFlightZero(timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  let inFlight = NaN;
+  while (Date.now() < deadline) {
+    inFlight = metricSum(await readMetrics(server.baseUrl), "bertig_explain_in_flight");
+    if (inFlight === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`the server still runs ${inFlight} explanation(s) ${timeoutMs} ms after the page went away`);
+}
+
+test("ClosePage_WhileStreaming_ServerStopsTheExplanation", async () => {
+  const context = await browser.newContext();
+  try {
+    const { page } = await openDashboard(context);
+    const before = await cancelledExplainCalls();
+    // Long enough that it is still running when the tab closes.
+    await explain(page, "This movie is superb, the cast is wonderful and the story moves along nicely. ".repeat(8), 2048);
+    await page.waitForFunction(() => Number(document.getElementById("progress").getAttribute("aria-valuenow")) > 0, null, { timeout: 120_000 });
+    assert.equal(await page.getAttribute("body", "data-run-state"), "running");
+    assert.ok(metricSum(await readMetrics(server.baseUrl), "bertig_explain_in_flight") >= 1, "the explanation runs on the server");
+    await page.close({ runBeforeUnload: true });
+    await waitInFlightZero();
+    assert.ok((await cancelledExplainCalls()) > before, "the server recorded the Explain call as cancelled");
   } finally {
     await context.close();
   }

@@ -157,3 +157,22 @@ export async function startServer({ timeoutMs = 300_000 } = {}) {
   await stop();
   throw new Error(`The server was not ready after ${timeoutMs} ms (${lastError}). Log:\n${readLog().slice(-4000)}`);
 }
+
+/** Reads the server's Prometheus text at /metrics into [{ name, labels, value }]. */
+export async function readMetrics(baseUrl) {
+  const response = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
+  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+  const samples = [];
+  for (const line of (await response.text()).split("\n")) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!match || line.startsWith("#")) continue;
+    const labels = Object.fromEntries([...(match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** Sum of a series' samples whose labels satisfy the filter. */
+export function metricSum(samples, name, filter = () => true) {
+  return samples.filter((s) => s.name === name && filter(s.labels)).reduce((sum, s) => sum + s.value, 0);
+}
