@@ -8,6 +8,8 @@ import { artifactsDir, launchBrowser, metricSum, readMetrics, startServer } from
 
 let server;
 let browser;
+// About 130 tokens: at 2048 steps this runs long enough on CPU to still be running when cancelled.
+const LONG_TEXT = "This movie is superb, the cast is wonderful and the story moves along nicely. ".repeat(8);
 
 before(async () => {
   server = await startServer();
@@ -46,6 +48,11 @@ async function explain(page, text, steps) {
   await page.fill("#text", text);
   await page.fill("#steps", String(steps));
   await page.click("#explain");
+}
+
+/** Waits for the first progress event of the run (the bar's text then reads "Step n / N"). */
+async function waitFirstProgress(page) {
+  await page.waitForFunction(() => document.getElementById("progress-text").textContent.startsWith("Step "), null, { timeout: 120_000 });
 }
 
 async function waitDone(page, timeout = 180_000) {
@@ -183,8 +190,8 @@ test("Cancel_WhileStreaming_StopsTheCallAndPageStaysUsable", async () => {
   const context = await browser.newContext();
   try {
     const { page, errors } = await openDashboard(context);
-    await explain(page, "This movie is superb", 2048);
-    await page.waitForSelector("body[data-run-state='running']");
+    await explain(page, LONG_TEXT, 2048);
+    await waitFirstProgress(page);
     await page.click("#cancel");
     await page.waitForSelector("body[data-run-state='cancelled']", { timeout: 10_000 });
     assert.equal(await page.textContent("#status"), "Cancelled.");
@@ -240,8 +247,8 @@ test("ClosePage_WhileStreaming_ServerStopsTheExplanation", async () => {
     const { page } = await openDashboard(context);
     const before = await cancelledExplainCalls();
     // Long enough that it is still running when the tab closes.
-    await explain(page, "This movie is superb, the cast is wonderful and the story moves along nicely. ".repeat(8), 2048);
-    await page.waitForFunction(() => Number(document.getElementById("progress").getAttribute("aria-valuenow")) > 0, null, { timeout: 120_000 });
+    await explain(page, LONG_TEXT, 2048);
+    await waitFirstProgress(page);
     assert.equal(await page.getAttribute("body", "data-run-state"), "running");
     assert.ok(metricSum(await readMetrics(server.baseUrl), "bertig_explain_in_flight") >= 1, "the explanation runs on the server");
     await page.close({ runBeforeUnload: true });
