@@ -109,7 +109,9 @@ export function buildReport(
   const row = el(doc, "tr");
   const importance = cell(doc, "word-importance", "");
   importance.classList.add("bertig-tokens");
-  renderTokens(doc, importance, toViews(granularity === "words" ? result.words : result.tokens));
+  const items = granularity === "words" ? result.words : result.tokens;
+  renderTokens(doc, importance, toViews(items));
+  if (items.length === 0) importance.textContent = `(the server sent no ${granularity === "words" ? "word" : "token"} attributions)`;
   row.append(
     cell(doc, "predicted-label", predicted),
     cell(doc, "target-label", `${result.targetLabel} (index ${result.targetIndex})`),
