@@ -1,0 +1,141 @@
+using BertIgGrpc.Engine.Onnx;
+
+namespace BertIgGrpc.Engine.Autodiff.Rules;
+
+/// <summary>Gradients of element-wise arithmetic and activations. Broadcast operands are summed back to their shape.</summary>
+internal static class ElementwiseRules
+{
+    public static void Add(GradientContext c)
+    {
+        var dy = c.GOOrZeros(0);
+        if (c.NeedsGI(0)) c.SetGI(0, c.ReduceTo(0, dy));
+        if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, dy));
+    }
+
+    public static void Sub(GradientContext c)
+    {
+        var dy = c.GOOrZeros(0);
+        if (c.NeedsGI(0)) c.SetGI(0, c.ReduceTo(0, dy));
+        if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, c.E.Neg(dy)));
+    }
+
+    public static void Mul(GradientContext c)
+    {
+        var dy = c.GOOrZeros(0);
+        if (c.NeedsGI(0)) c.SetGI(0, c.ReduceTo(0, c.E.Mul(dy, c.I(1))));
+        if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, c.E.Mul(dy, c.I(0))));
+    }
+
+    public static void Div(GradientContext c)
+    {
+        // y = a / b: da = dy / b; db = -dy * y / b
+        var dy = c.GOOrZeros(0);
+        if (c.NeedsGI(0)) c.SetGI(0, c.ReduceTo(0, c.E.Div(dy, c.I(1))));
+        if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, c.E.Neg(c.E.Mul(dy, c.E.Div(c.O(0), c.I(1))))));
+    }
+
+    public static void Pow(GradientContext c)
+    {
+        // y = a ^ p: da = dy * p * a^(p-1); dp = dy * y * ln(a)
+        var dy = c.GOOrZeros(0);
+        var e = c.E;
+        if (c.NeedsGI(0))
+        {
+            var p = c.ElemType(c.I(1)) == c.ElemType(c.I(0)) ? c.I(1) : e.Op("Cast", [c.I(1)], Onnx.Attributes.Int("to", c.ElemType(c.I(0))));
+            var pMinus1 = e.Sub(p, e.FloatScalar(1f));
+            c.SetGI(0, c.ReduceTo(0, e.Mul(dy, e.Mul(p, e.Op("Pow", [c.I(0), pMinus1])))));
+        }
+
+        if (c.NeedsGI(1))
+        {
+            c.SetGI(1, c.ReduceTo(1, e.Mul(dy, e.Mul(c.O(0), e.Op("Log", [c.I(0)])))));
+        }
+    }
+
+    public static void Sqrt(GradientContext c)
+        => c.SetGI(0, c.E.Div(c.GOOrZeros(0), c.E.Mul(c.O(0), c.E.FloatScalar(2f))));
+
+    public static void Neg(GradientContext c) => c.SetGI(0, c.E.Neg(c.GOOrZeros(0)));
+
+    public static void Exp(GradientContext c) => c.SetGI(0, c.E.Mul(c.GOOrZeros(0), c.O(0)));
+
+    public static void Log(GradientContext c) => c.SetGI(0, c.E.Div(c.GOOrZeros(0), c.I(0)));
+
+    public static void Erf(GradientContext c)
+    {
+        // d erf(x)/dx = 2/sqrt(pi) * exp(-x^2)
+        var e = c.E;
+        var x2 = e.Mul(c.I(0), c.I(0));
+        var g = e.Mul(e.Op("Exp", [e.Neg(x2)]), e.FloatScalar((float)(2.0 / Math.Sqrt(Math.PI))));
+        c.SetGI(0, e.Mul(c.GOOrZeros(0), g));
+    }
+
+    public static void Tanh(GradientContext c)
+    {
+        var e = c.E;
+        var oneMinusY2 = e.Sub(e.FloatScalar(1f), e.Mul(c.O(0), c.O(0)));
+        c.SetGI(0, e.Mul(c.GOOrZeros(0), oneMinusY2));
+    }
+
+    public static void Sigmoid(GradientContext c)
+    {
+        var e = c.E;
+        var g = e.Mul(c.O(0), e.Sub(e.FloatScalar(1f), c.O(0)));
+        c.SetGI(0, e.Mul(c.GOOrZeros(0), g));
+    }
+
+    public static void Relu(GradientContext c)
+    {
+        var e = c.E;
+        var positive = e.Op("Greater", [c.I(0), e.FloatScalar(0f)]);
+        c.SetGI(0, e.Op("Where", [positive, c.GOOrZeros(0), e.FloatScalar(0f)]));
+    }
+
+    public static void Gelu(GradientContext c)
+    {
+        var e = c.E;
+        var x = c.I(0);
+        string derivative;
+        if (c.Node.GetStringAttr("approximate", "none") == "tanh")
+        {
+            // y = 0.5 x (1 + tanh(u)), u = k (x + 0.044715 x^3), k = sqrt(2/pi)
+            // dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 * 0.044715 x^2)
+            var k = (float)Math.Sqrt(2.0 / Math.PI);
+            var x2 = e.Mul(x, x);
+            var u = e.Mul(e.FloatScalar(k), e.Add(x, e.Mul(e.FloatScalar(0.044715f), e.Mul(x2, x))));
+            var t = e.Op("Tanh", [u]);
+            var left = e.Mul(e.FloatScalar(0.5f), e.Add(e.FloatScalar(1f), t));
+            var du = e.Mul(e.FloatScalar(k), e.Add(e.FloatScalar(1f), e.Mul(e.FloatScalar(3f * 0.044715f), x2)));
+            var right = e.Mul(e.Mul(e.FloatScalar(0.5f), x), e.Mul(e.Sub(e.FloatScalar(1f), e.Mul(t, t)), du));
+            derivative = e.Add(left, right);
+        }
+        else
+        {
+            // y = x Phi(x): dy/dx = Phi(x) + x phi(x)
+            var phiCdf = e.Mul(e.FloatScalar(0.5f), e.Add(e.FloatScalar(1f), e.Op("Erf", [e.Mul(x, e.FloatScalar((float)(1.0 / Math.Sqrt(2.0))))])));
+            var pdf = e.Mul(e.Op("Exp", [e.Mul(e.Mul(x, x), e.FloatScalar(-0.5f))]), e.FloatScalar((float)(1.0 / Math.Sqrt(2.0 * Math.PI))));
+            derivative = e.Add(phiCdf, e.Mul(x, pdf));
+        }
+
+        c.SetGI(0, e.Mul(c.GOOrZeros(0), derivative));
+    }
+
+    public static void Where(GradientContext c)
+    {
+        if (c.NeedsGI(0))
+        {
+            throw c.Unsupported("the condition depends on the attributed layer");
+        }
+
+        var e = c.E;
+        var dy = c.GOOrZeros(0);
+        var zero = e.FloatScalar(0f);
+        if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, e.Op("Where", [c.I(0), dy, zero])));
+        if (c.NeedsGI(2)) c.SetGI(2, c.ReduceTo(2, e.Op("Where", [c.I(0), zero, dy])));
+    }
+
+    public static void Identity(GradientContext c) => c.SetGI(0, c.GOOrZeros(0));
+
+    public static void Cast(GradientContext c)
+        => c.SetGI(0, c.E.Op("Cast", [c.GOOrZeros(0)], Onnx.Attributes.Int("to", c.ElemType(c.I(0)))));
+}

@@ -1,0 +1,85 @@
+using BertIgGrpc.Engine.Onnx;
+
+namespace BertIgGrpc.Engine.Autodiff.Rules;
+
+/// <summary>Gradients of reductions, Softmax and LayerNormalization.</summary>
+internal static class ReductionRules
+{
+    public static void ReduceSum(GradientContext c) => ReduceBack(c, mean: false);
+
+    public static void ReduceMean(GradientContext c) => ReduceBack(c, mean: true);
+
+    private static void ReduceBack(GradientContext c, bool mean)
+    {
+        var e = c.E;
+        var rank = c.Rank(c.I(0));
+        var keepDims = c.Node.GetInt("keepdims", 1) != 0;
+        var axesFromInput = c.Node.OpType == "ReduceSum" ? e.Opset >= 13 : e.Opset >= 18;
+        long[]? axes = axesFromInput
+            ? (c.Node.Input.Count > 1 && c.I(1).Length > 0 ? c.ConstantInts(1) : null)
+            : c.Node.GetInts("axes");
+        if (axes is null or { Length: 0 })
+        {
+            if (axesFromInput && c.Node.GetInt("noop_with_empty_axes", 0) != 0)
+            {
+                c.SetGI(0, c.GOOrZeros(0));
+                return;
+            }
+
+            axes = [.. Enumerable.Range(0, rank).Select(i => (long)i)];
+        }
+
+        axes = [.. axes.Select(a => GradientContext.Axis(a, rank)).Order()];
+        var dy = c.GOOrZeros(0);
+        var dyKept = keepDims ? dy : e.Unsqueeze(dy, axes);
+        var dx = e.Expand(dyKept, e.Shape(c.I(0)));
+        if (mean)
+        {
+            // Divide by the number of reduced elements: size(x) / size(y).
+            var sizeX = e.Op("Cast", [e.Op("Size", [c.I(0)])], Attributes.Int("to", Tensors.Float));
+            var sizeY = e.Op("Cast", [e.Op("Size", [c.O(0)])], Attributes.Int("to", Tensors.Float));
+            dx = e.Div(dx, e.Div(sizeX, sizeY));
+        }
+
+        c.SetGI(0, dx);
+    }
+
+    public static void Softmax(GradientContext c)
+    {
+        // y = softmax(x): dx = y * (dy - sum(dy * y)) over the softmax axes.
+        // Before opset 13 Softmax flattens x to 2-D at `axis`, so it normalises over every axis from `axis` on.
+        var e = c.E;
+        var rank = c.Rank(c.I(0));
+        var axis = GradientContext.Axis(c.Node.GetInt("axis", e.Opset >= 13 ? -1 : 1), rank);
+        long[] axes = e.Opset >= 13 ? [axis] : [.. Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i)];
+        var dy = c.GOOrZeros(0);
+        var y = c.O(0);
+        var inner = e.ReduceSum(e.Mul(dy, y), axes, keepDims: true);
+        c.SetGI(0, e.Mul(y, e.Sub(dy, inner)));
+    }
+
+    public static void LayerNormalization(GradientContext c)
+    {
+        // y = xhat * scale + bias, xhat = (x - mean) * rstd over axes [axis, rank).
+        // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * scale.
+        var e = c.E;
+        var rank = c.Rank(c.I(0));
+        var axis = GradientContext.Axis(c.Node.GetInt("axis", -1), rank);
+        var epsilon = c.Node.GetFloat("epsilon", 1e-5f);
+        long[] axes = [.. Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i)];
+        var x = c.I(0);
+        var mean = e.ReduceMean(x, axes, keepDims: true);
+        var centered = e.Sub(x, mean);
+        var variance = e.ReduceMean(e.Mul(centered, centered), axes, keepDims: true);
+        var rstd = e.Div(e.FloatScalar(1f), e.Op("Sqrt", [e.Add(variance, e.FloatScalar(epsilon))]));
+        var xhat = e.Mul(centered, rstd);
+        var g = e.Mul(c.GOOrZeros(0), c.I(1));
+        var meanG = e.ReduceMean(g, axes, keepDims: true);
+        var meanGx = e.ReduceMean(e.Mul(g, xhat), axes, keepDims: true);
+        c.SetGI(0, e.Mul(rstd, e.Sub(e.Sub(g, meanG), e.Mul(xhat, meanGx))));
+        if (c.Node.Input.Count > 1 && c.NeedsGI(1) || c.Node.Input.Count > 2 && c.NeedsGI(2))
+        {
+            throw c.Unsupported("scale and bias must not depend on the attributed layer");
+        }
+    }
+}

