@@ -25,14 +25,22 @@ public sealed record Prediction(string Label, int Index, double Probability, IRe
 /// <param name="StepsTotal">Steps planned (it may grow in adaptive mode).</param>
 /// <param name="PartialTokens">Tokens with the attributions accumulated so far.</param>
 /// <param name="Elapsed">Time since the explanation started.</param>
-public sealed record ExplainProgress(int StepsDone, int StepsTotal, IReadOnlyList<TokenAttribution> PartialTokens, TimeSpan Elapsed);
+public sealed record ExplainProgress(int StepsDone, int StepsTotal, IReadOnlyList<TokenAttribution> PartialTokens, TimeSpan Elapsed)
+{
+    /// <summary>Gets the position of the explained text in a multi-text call (0 for a single text).</summary>
+    public int TextIndex { get; init; }
+}
 
 /// <summary>The result of one explanation.</summary>
 public sealed record Explanation
 {
     /// <summary>Gets the per-token attributions, special tokens included.</summary>
     public required IReadOnlyList<TokenAttribution> Tokens { get; init; }
-    /// <summary>Gets the attributions merged to whole words (WordPiece pieces joined).</summary>
+    /// <summary>
+    /// Gets the attributions merged to whole words: a token and its <c>##</c> pieces become one entry with the original
+    /// word's text and span and the sum of the pieces' attributions, normalised by the L2 norm over words. Punctuation
+    /// marks are words of their own (as BERT splits them); [CLS] and [SEP] stay as entries of their own.
+    /// </summary>
     public required IReadOnlyList<TokenAttribution> Words { get; init; }
     /// <summary>Gets the model's prediction for the input.</summary>
     public required Prediction Prediction { get; init; }

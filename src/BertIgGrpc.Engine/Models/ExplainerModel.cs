@@ -1,4 +1,9 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
+using BertIgGrpc.Engine.Tokenization;
+using Microsoft.Extensions.Logging;
 
 namespace BertIgGrpc.Engine.Models;
 
@@ -8,33 +13,370 @@ namespace BertIgGrpc.Engine.Models;
 /// </summary>
 public sealed class ExplainerModel : IDisposable
 {
+    /// <summary>Texts per forward run in <see cref="Predict"/>.</summary>
+    private const int PredictBatchSize = 32;
+
+    private readonly ModelDefinition _definition;
+    private readonly BertTextTokenizer _tokenizer;
+    private readonly IAttributionRuntime _runtime;
+    private readonly RuntimeSettings _settings;
+    private readonly LayerIntegratedGradients _integratedGradients;
+    private int _disposed;
+
+    /// <summary>Binds a tokenizer and a runtime into a model. The model owns <paramref name="runtime"/> and disposes it.</summary>
+    /// <param name="definition">The model's configuration (name, labels, token limit).</param>
+    /// <param name="tokenizer">The tokenizer built from the model's vocabulary.</param>
+    /// <param name="runtime">The forward and gradient computations.</param>
+    /// <param name="sha256">Hex sha256 of the model file.</param>
+    /// <param name="settings">Runtime settings (default internal batch size).</param>
+    /// <exception cref="ModelLoadException">The runtime's class count does not match the labels.</exception>
+    public ExplainerModel(ModelDefinition definition, BertTextTokenizer tokenizer, IAttributionRuntime runtime, string sha256, RuntimeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (runtime.NumClasses != definition.Labels.Count)
+        {
+            throw new ModelLoadException(definition.Name, $"the model has {runtime.NumClasses} outputs per row but {definition.Labels.Count} labels are configured.");
+        }
+
+        if (definition.MaxTokens < 3)
+        {
+            throw new ModelLoadException(definition.Name, $"MaxTokens is {definition.MaxTokens}; at least 3 are needed for [CLS] x [SEP].");
+        }
+
+        _definition = definition;
+        _tokenizer = tokenizer;
+        _runtime = runtime;
+        _settings = settings;
+        _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId);
+        Name = definition.Name;
+        Labels = definition.Labels.ToArray();
+        MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
+        CutTensor = runtime.CutTensor;
+        Sha256 = sha256 ?? "";
+        ExecutionProvider = runtime.ExecutionProvider;
+        HiddenSize = runtime.HiddenSize;
+    }
+
     /// <summary>Gets the model name.</summary>
-    public string Name { get; } = "";
+    public string Name { get; }
     /// <summary>Gets the class labels in logit order.</summary>
-    public IReadOnlyList<string> Labels { get; } = [];
+    public IReadOnlyList<string> Labels { get; }
     /// <summary>Gets the maximum sequence length, special tokens included.</summary>
     public int MaxTokens { get; }
     /// <summary>Gets the name of the tensor attributions are taken at.</summary>
-    public string CutTensor { get; } = "";
+    public string CutTensor { get; }
     /// <summary>Gets the hex sha256 of the model file.</summary>
-    public string Sha256 { get; } = "";
+    public string Sha256 { get; }
     /// <summary>Gets the execution provider the sessions run on.</summary>
-    public string ExecutionProvider { get; } = "";
+    public string ExecutionProvider { get; }
     /// <summary>Gets the hidden size at the cut.</summary>
     public int HiddenSize { get; }
 
-    /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
-    public Task<Explanation> ExplainAsync(ExplainRequestOptions request, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    /// <summary>Gets the tokenizer.</summary>
+    public BertTextTokenizer Tokenizer => _tokenizer;
 
-    /// <summary>Explains several texts in one call; their rows are batched together, each with its own target.</summary>
+    /// <summary>
+    /// Loads a model: the tokenizer from <see cref="ModelDefinition.VocabPath"/>, the ONNX Runtime sessions from
+    /// <see cref="ModelDefinition.ModelPath"/>. Throws <see cref="ModelLoadException"/> naming the model and the problem.
+    /// </summary>
+    public static ExplainerModel Load(ModelDefinition def, RuntimeSettings settings, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(def);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(logger);
+        BertTextTokenizer tokenizer;
+        string sha256;
+        try
+        {
+            tokenizer = BertTextTokenizer.Create(def.VocabPath, def.LowerCase);
+            using var stream = File.OpenRead(def.ModelPath);
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
+        {
+            throw new ModelLoadException(def.Name, $"cannot read the vocabulary '{def.VocabPath}' or the model '{def.ModelPath}': {e.Message}", e);
+        }
+
+        var runtime = OnnxAttributionRuntime.Create(def, settings, logger);
+        try
+        {
+            return new ExplainerModel(def, tokenizer, runtime, sha256, settings);
+        }
+        catch
+        {
+            runtime.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
+    public async Task<Explanation> ExplainAsync(ExplainRequestOptions request, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var results = await ExplainManyAsync([request], progress, cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
+    /// <summary>
+    /// Explains several texts in one call; their rows are batched together, each with its own target. Requests with
+    /// different integration settings (steps, method, batch size, zero vs token baseline, ...) run as separate groups.
+    /// Progress events carry <see cref="ExplainProgress.TextIndex"/>, the request's position in <paramref name="requests"/>.
+    /// </summary>
     public Task<IReadOnlyList<Explanation>> ExplainManyAsync(IReadOnlyList<ExplainRequestOptions> requests, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+        // Validation and tokenization are cheap and throw the caller's errors synchronously-in-task; the
+        // integration loop is CPU-bound, so it runs on the thread pool rather than the caller's thread.
+        return Task.Run(() => ExplainCore(requests, progress, cancellationToken), cancellationToken);
+    }
 
     /// <summary>Classifies texts in padded batches.</summary>
+    /// <exception cref="InvalidExplainRequestException">A text is null or over the token limit without <paramref name="truncate"/> (field <c>texts</c>).</exception>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts, bool truncate = false)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var encoded = new EncodedText[texts.Count];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (texts[i] is null)
+            {
+                throw new InvalidExplainRequestException("texts", $"texts[{i}] is null.");
+            }
+
+            try
+            {
+                encoded[i] = _tokenizer.Encode(texts[i], null, MaxTokens, truncate);
+            }
+            catch (InvalidExplainRequestException e)
+            {
+                throw new InvalidExplainRequestException("texts", $"texts[{i}]: {e.Message}");
+            }
+        }
+
+        var predictions = new Prediction[texts.Count];
+        var classes = _runtime.NumClasses;
+        for (var first = 0; first < encoded.Length; first += PredictBatchSize)
+        {
+            var rows = Math.Min(PredictBatchSize, encoded.Length - first);
+            var seqLen = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                seqLen = Math.Max(seqLen, encoded[first + r].Length);
+            }
+
+            var ids = new long[rows * seqLen];                          // [rows, S]
+            var mask = new long[rows * seqLen];                         // [rows, S]
+            var types = new long[rows * seqLen];                        // [rows, S]
+            for (var r = 0; r < rows; r++)
+            {
+                var e = encoded[first + r];
+                for (var s = 0; s < seqLen; s++)
+                {
+                    var real = s < e.Length;
+                    ids[r * seqLen + s] = real ? e.Ids[s] : _tokenizer.PadId;
+                    mask[r * seqLen + s] = real ? 1 : 0;
+                    types[r * seqLen + s] = real ? e.TokenTypeIds[s] : 0;
+                }
+            }
+
+            var logits = _runtime.Forward(ids, mask, types, rows, seqLen).Logits; // [rows, C]
+            for (var r = 0; r < rows; r++)
+            {
+                predictions[first + r] = ToPrediction(logits.AsSpan(r * classes, classes).ToArray());
+            }
+        }
+
+        return predictions;
+    }
 
     /// <inheritdoc />
-    public void Dispose() => throw new NotImplementedException();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _runtime.Dispose();
+        }
+    }
+
+    private IReadOnlyList<Explanation> ExplainCore(IReadOnlyList<ExplainRequestOptions> requests, IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var prepared = new Prepared[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            prepared[i] = Prepare(requests[i] ?? throw new ArgumentNullException(nameof(requests), $"requests[{i}] is null."));
+        }
+
+        var explanations = new Explanation[requests.Count];
+        foreach (var group in Enumerable.Range(0, requests.Count).GroupBy(i => (prepared[i].Settings, prepared[i].Request.Baseline == BaselineKind.Zero)))
+        {
+            var members = group.ToArray();
+            var inputs = members.Select(i => prepared[i].Input).ToArray();
+            IProgress<IgProgress>? groupProgress = progress is null ? null : new SynchronousProgress(p =>
+            {
+                foreach (var (i, partial) in members.Select((i, k) => (i, p.PartialTokenAttributions[k])))
+                {
+                    if (partial is not null)
+                    {
+                        progress.Report(new ExplainProgress(p.StepsDone, p.StepsTotal, TokenAggregation.Tokens(prepared[i].Encoded, partial), stopwatch.Elapsed) { TextIndex = i });
+                    }
+                }
+            });
+
+            var results = _integratedGradients.Attribute(inputs, group.Key.Settings, groupProgress, cancellationToken);
+            for (var k = 0; k < members.Length; k++)
+            {
+                var i = members[k];
+                var result = results[k];
+                var encoded = prepared[i].Encoded;
+                explanations[i] = new Explanation
+                {
+                    Tokens = TokenAggregation.Tokens(encoded, result.TokenAttributions),
+                    Words = TokenAggregation.Words(encoded, result.TokenAttributions),
+                    Prediction = ToPrediction(result.InputLogits),
+                    TargetIndex = result.Target,
+                    TargetLabel = Labels[result.Target],
+                    ScoreInput = result.ScoreInput,
+                    ScoreBaseline = result.ScoreBaseline,
+                    ConvergenceDelta = result.ConvergenceDelta,
+                    AttributionSum = result.AttributionSum,
+                    Steps = result.Steps,
+                    Method = prepared[i].Request.Method,
+                    Baseline = prepared[i].Request.Baseline,
+                    Model = Name,
+                    ExecutionProvider = ExecutionProvider,
+                    Truncated = encoded.Truncated,
+                    Elapsed = stopwatch.Elapsed,
+                };
+            }
+        }
+
+        return explanations;
+    }
+
+    private Prepared Prepare(ExplainRequestOptions request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Text))
+        {
+            throw new InvalidExplainRequestException("text", "text must not be empty or blank.");
+        }
+
+        if (!Enum.IsDefined(request.Method))
+        {
+            throw new InvalidExplainRequestException("method", $"Unknown integration method {(int)request.Method}.");
+        }
+
+        if (!Enum.IsDefined(request.Baseline))
+        {
+            throw new InvalidExplainRequestException("baseline", $"Unknown baseline {(int)request.Baseline}.");
+        }
+
+        var minimumSteps = request.Method == IntegrationMethod.GaussLegendre ? 1 : 2;
+        if (request.Steps < minimumSteps)
+        {
+            throw new InvalidExplainRequestException("n_steps", $"n_steps is {request.Steps}; {request.Method} needs at least {minimumSteps}.");
+        }
+
+        if (request.InternalBatchSize < 0)
+        {
+            throw new InvalidExplainRequestException("internal_batch_size", $"internal_batch_size is {request.InternalBatchSize}; it must be 0 (server default) or positive.");
+        }
+
+        if (double.IsNaN(request.Tolerance) || request.Tolerance < 0 || request.Tolerance >= 1)
+        {
+            throw new InvalidExplainRequestException("tolerance", $"tolerance is {request.Tolerance}; it must be in [0, 1).");
+        }
+
+        if (request.Tolerance > 0 && request.MaxSteps < request.Steps)
+        {
+            throw new InvalidExplainRequestException("max_steps", $"max_steps ({request.MaxSteps}) is below n_steps ({request.Steps}).");
+        }
+
+        var target = ResolveTarget(request);
+        var encoded = _tokenizer.Encode(request.Text, request.TextPair, MaxTokens, request.Truncate);
+        int[]? baselineIds = request.Baseline switch
+        {
+            BaselineKind.Pad => encoded.BaselineIds(_tokenizer.PadId),
+            BaselineKind.Mask => encoded.BaselineIds(_tokenizer.MaskId),
+            BaselineKind.Unk => encoded.BaselineIds(_tokenizer.UnkId),
+            _ => null,
+        };
+
+        var batchSize = request.InternalBatchSize > 0 ? request.InternalBatchSize : Math.Max(1, _settings.DefaultInternalBatchSize);
+        var settings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
+        return new Prepared(request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), settings);
+    }
+
+    private int? ResolveTarget(ExplainRequestOptions request)
+    {
+        if (request.TargetIndex is { } index)
+        {
+            if (request.TargetLabel is not null)
+            {
+                throw new InvalidExplainRequestException("target_label", "Set either target_index or target_label, not both.");
+            }
+
+            if (index < 0 || index >= Labels.Count)
+            {
+                throw new InvalidExplainRequestException("target_index", $"target_index {index} is out of range; model '{Name}' has classes 0 to {Labels.Count - 1}.");
+            }
+
+            return index;
+        }
+
+        if (request.TargetLabel is { } label)
+        {
+            for (var i = 0; i < Labels.Count; i++)
+            {
+                if (string.Equals(Labels[i], label, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            // Accept a different casing only when it picks exactly one label.
+            var folded = Enumerable.Range(0, Labels.Count).Where(i => string.Equals(Labels[i], label, StringComparison.OrdinalIgnoreCase)).ToArray();
+            if (folded.Length == 1)
+            {
+                return folded[0];
+            }
+
+            throw new InvalidExplainRequestException("target_label", $"Unknown target_label '{label}'. Model '{Name}' has labels: {string.Join(", ", Labels)}.");
+        }
+
+        return null;
+    }
+
+    private Prediction ToPrediction(float[] logits)
+    {
+        // Softmax in double, shifted by the maximum for stability.
+        var max = logits.Max();
+        var exp = logits.Select(l => Math.Exp(l - max)).ToArray();
+        var total = exp.Sum();
+        var probabilities = exp.Select(e => (float)(e / total)).ToArray();
+        var best = 0;
+        for (var i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+
+        return new Prediction(Labels[best], best, exp[best] / total, logits, probabilities);
+    }
+
+    private sealed record Prepared(ExplainRequestOptions Request, EncodedText Encoded, IgInput Input, IgSettings Settings);
+
+    /// <summary>Calls back on the reporting thread, in order (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
+    private sealed class SynchronousProgress(Action<IgProgress> report) : IProgress<IgProgress>
+    {
+        public void Report(IgProgress value) => report(value);
+    }
 }

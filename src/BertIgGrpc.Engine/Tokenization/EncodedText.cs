@@ -1,0 +1,62 @@
+namespace BertIgGrpc.Engine.Tokenization;
+
+/// <summary>
+/// One text (or text pair) encoded for a BERT model: <c>[CLS] text [SEP]</c> or <c>[CLS] text [SEP] pair [SEP]</c>,
+/// with every token's character span in the original string it came from. All arrays have <see cref="Length"/> entries.
+/// </summary>
+public sealed class EncodedText
+{
+    /// <summary>Gets the vocabulary ids.</summary>
+    public required int[] Ids { get; init; }
+
+    /// <summary>Gets the token type ids: 0 for [CLS], the text and its [SEP]; 1 for the pair and its [SEP].</summary>
+    public required int[] TokenTypeIds { get; init; }
+
+    /// <summary>Gets the attention mask (all ones: an encoding carries no padding).</summary>
+    public required int[] AttentionMask { get; init; }
+
+    /// <summary>Gets the WordPiece token strings (continuation pieces keep their <c>##</c> prefix).</summary>
+    public required string[] Tokens { get; init; }
+
+    /// <summary>Gets each token's start offset (UTF-16 code units) in the original text of its segment; 0 for special tokens.</summary>
+    public required int[] Starts { get; init; }
+
+    /// <summary>Gets each token's end offset (exclusive); 0 for special tokens.</summary>
+    public required int[] Ends { get; init; }
+
+    /// <summary>Gets each token's segment: 0 for the text, 1 for the text pair.</summary>
+    public required int[] Segments { get; init; }
+
+    /// <summary>Gets whether each token is a special token added by the encoder ([CLS], [SEP]).</summary>
+    public required bool[] Special { get; init; }
+
+    /// <summary>Gets whether tokens were dropped to fit the limit.</summary>
+    public required bool Truncated { get; init; }
+
+    /// <summary>Gets the original text (segment 0).</summary>
+    public required string Text { get; init; }
+
+    /// <summary>Gets the original text pair (segment 1), or null.</summary>
+    public string? TextPair { get; init; }
+
+    /// <summary>Gets the number of tokens, special tokens included.</summary>
+    public int Length => Ids.Length;
+
+    /// <summary>Returns the original string of <paramref name="segment"/>.</summary>
+    public string SegmentText(int segment) => segment == 0 ? Text : TextPair ?? "";
+
+    /// <summary>
+    /// Returns the ids of the baseline: special tokens kept, every other token replaced by <paramref name="replacementId"/>
+    /// (the seed's <c>[CLS] + [PAD] * n + [SEP]</c> for the PAD id).
+    /// </summary>
+    public int[] BaselineIds(int replacementId)
+    {
+        var result = new int[Ids.Length];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = Special[i] ? Ids[i] : replacementId;
+        }
+
+        return result;
+    }
+}
