@@ -1,0 +1,297 @@
+using BertIgGrpc.Engine.Onnx.Proto;
+using Google.Protobuf;
+
+namespace BertIgGrpc.Engine.Onnx;
+
+/// <summary>
+/// Turns a sentence encoder (token ids -> <c>[batch, seq, hidden]</c>) into a classifier by appending mean pooling
+/// over the attention mask, optional L2 normalisation and a linear head, as the sentence-transformers
+/// <c>Pooling</c> + <c>Normalize</c> modules do. Only ops the gradient builder differentiates are used on the path from
+/// the hidden states to the logits, so the composed model can be explained like any exported classifier.
+/// The result is deterministic: the same inputs always give the same bytes.
+/// </summary>
+public static class ClassifierHeadComposer
+{
+    /// <summary>The prefix of every node, initializer and intermediate tensor this class adds.</summary>
+    public const string Prefix = "bertig_head/";
+
+    // TensorProto.DataType values.
+    private const int Float = 1;
+    private const int Int64 = 7;
+
+    /// <summary>
+    /// Appends mean pooling (and optionally L2 normalisation) to <paramref name="encoder"/> and makes the pooled
+    /// vector <c>[batch, hidden]</c> the only output, named <paramref name="outputName"/>.
+    /// </summary>
+    /// <param name="encoder">The encoder; it is not modified.</param>
+    /// <param name="hiddenOutput">The encoder output holding the token states <c>[batch, seq, hidden]</c>, e.g. <c>last_hidden_state</c>.</param>
+    /// <param name="l2Normalize">Whether the pooled vector is divided by its L2 norm.</param>
+    /// <param name="outputName">The name of the new output.</param>
+    /// <param name="attentionMaskInput">The graph input holding the attention mask <c>[batch, seq]</c>.</param>
+    /// <returns>A new model.</returns>
+    public static ModelProto AppendMeanPooling(ModelProto encoder, string hiddenOutput, bool l2Normalize, string outputName = "embedding", string attentionMaskInput = "attention_mask")
+    {
+        var builder = new Builder(encoder, hiddenOutput, attentionMaskInput, outputName);
+        var pooled = builder.MeanPool(l2Normalize);
+        return builder.Finish(pooled, outputName, builder.HiddenSize);
+    }
+
+    /// <summary>
+    /// Appends mean pooling over the attention mask, optional L2 normalisation and a linear layer
+    /// <c>logits = pooled · weightᵀ + bias</c>, and makes <paramref name="outputName"/> <c>[batch, classes]</c> the only output.
+    /// </summary>
+    /// <param name="encoder">The encoder; it is not modified.</param>
+    /// <param name="hiddenOutput">The encoder output holding the token states <c>[batch, seq, hidden]</c>, e.g. <c>last_hidden_state</c>.</param>
+    /// <param name="weight">The head weight <c>[classes, hidden]</c> (PyTorch <c>nn.Linear</c> layout).</param>
+    /// <param name="bias">The head bias <c>[classes]</c>.</param>
+    /// <param name="l2Normalize">Whether the pooled vector is divided by its L2 norm before the head.</param>
+    /// <param name="outputName">The name of the logits output.</param>
+    /// <param name="attentionMaskInput">The graph input holding the attention mask <c>[batch, seq]</c>.</param>
+    /// <returns>A new model.</returns>
+    /// <exception cref="OnnxGraphException">The encoder lacks the named output or input, or a shape does not match.</exception>
+    public static ModelProto AppendMeanPoolingHead(
+        ModelProto encoder, string hiddenOutput, float[,] weight, float[] bias, bool l2Normalize,
+        string outputName = "logits", string attentionMaskInput = "attention_mask")
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(bias);
+        var classes = weight.GetLength(0);
+        var hidden = weight.GetLength(1);
+        if (classes == 0 || bias.Length != classes)
+        {
+            throw new ArgumentException($"The head has {classes} weight rows but {bias.Length} biases.", nameof(bias));
+        }
+
+        var builder = new Builder(encoder, hiddenOutput, attentionMaskInput, outputName);
+        if (builder.HiddenSize is { } h && h != hidden)
+        {
+            throw new OnnxGraphException($"The head expects hidden size {hidden} but encoder output '{hiddenOutput}' has {h}.");
+        }
+
+        var pooled = builder.MeanPool(l2Normalize);
+
+        // Stored transposed, [hidden, classes], so the head is a plain MatMul.
+        var weightT = new float[hidden * classes];
+        for (var c = 0; c < classes; c++)
+        {
+            for (var k = 0; k < hidden; k++)
+            {
+                weightT[(k * classes) + c] = weight[c, k];
+            }
+        }
+
+        var w = builder.FloatInitializer("weight", [hidden, classes], weightT);
+        var b = builder.FloatInitializer("bias", [classes], bias);
+        var projected = builder.Node("MatMul", [pooled, w], "matmul");                  // [batch, classes]
+        var logits = builder.Node("Add", [projected, b], "add_bias", output: outputName); // [batch, classes]
+        return builder.Finish(logits, outputName, classes);
+    }
+
+    private sealed class Builder
+    {
+        private readonly ModelProto _model;
+        private readonly GraphProto _graph;
+        private readonly string _hidden;
+        private readonly string _mask;
+        private readonly long _opset;
+        private readonly HashSet<string> _names;
+        private readonly TensorShapeProto.Types.Dimension _batchDim;
+
+        public Builder(ModelProto encoder, string hiddenOutput, string attentionMaskInput, string outputName)
+        {
+            ArgumentNullException.ThrowIfNull(encoder);
+            ArgumentException.ThrowIfNullOrWhiteSpace(hiddenOutput);
+            ArgumentException.ThrowIfNullOrWhiteSpace(outputName);
+            _model = encoder.Clone();
+            _graph = _model.Graph ?? throw new OnnxGraphException("The encoder has no graph.");
+            _hidden = hiddenOutput;
+            _mask = attentionMaskInput;
+
+            var hiddenInfo = _graph.Output.FirstOrDefault(o => o.Name == hiddenOutput)
+                ?? throw new OnnxGraphException(
+                    $"The encoder has no output '{hiddenOutput}'. Outputs: {string.Join(", ", _graph.Output.Select(o => o.Name))}.");
+            if (!_graph.Input.Any(i => i.Name == attentionMaskInput))
+            {
+                throw new OnnxGraphException($"The encoder has no input '{attentionMaskInput}'.");
+            }
+
+            var dims = hiddenInfo.Type?.TensorType?.Shape?.Dim;
+            if (dims is { Count: > 0 } && dims.Count != 3)
+            {
+                throw new OnnxGraphException($"Encoder output '{hiddenOutput}' has rank {dims.Count}; expected [batch, seq, hidden].");
+            }
+
+            HiddenSize = dims is { Count: 3 } && dims[2].HasDimValue ? (int)dims[2].DimValue : null;
+            _batchDim = dims is { Count: 3 } ? dims[0].Clone() : new TensorShapeProto.Types.Dimension { DimParam = "batch" };
+
+            _opset = _model.OpsetImport.Where(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx")
+                .Select(o => o.Version).DefaultIfEmpty(0).Max();
+            if (_opset < 7)
+            {
+                throw new OnnxGraphException($"The encoder's opset {_opset} is older than 7.");
+            }
+
+            _names = [.. _graph.Node.SelectMany(n => n.Output), .. _graph.Initializer.Select(t => t.Name), .. _graph.Input.Select(i => i.Name)];
+            if (_names.Contains(outputName) && outputName != hiddenOutput)
+            {
+                throw new OnnxGraphException($"The encoder already has a tensor named '{outputName}'.");
+            }
+        }
+
+        public int? HiddenSize { get; }
+
+        /// <summary>Emits the pooling nodes and returns the pooled tensor <c>[batch, hidden]</c>.</summary>
+        public string MeanPool(bool l2Normalize)
+        {
+            // Mask branch: depends on the attention mask only, so it carries no gradient.
+            var maskF = Node("Cast", [_mask], "mask_float", attrs: [IntAttr("to", Float)]); // [batch, seq]
+            var maskU = Unsqueeze(maskF, -1, "mask_unsqueeze");                              // [batch, seq, 1]
+            var count = ReduceSum(maskU, 1, keepDims: false, "mask_count");                  // [batch, 1]
+            // An all-zero mask would divide by zero; sentence-transformers clamps at 1e-9. Adding it is the same
+            // in float32 for any count >= 1 and keeps the graph to ops every tool knows.
+            var countSafe = Node("Add", [count, Scalar("eps_count", 1e-9f)], "mask_count_safe");
+
+            // Token path: the only part the gradient flows through.
+            var masked = Node("Mul", [_hidden, maskU], "masked");                           // [batch, seq, hidden]
+            var summed = ReduceSum(masked, 1, keepDims: false, "sum");                       // [batch, hidden]
+            var pooled = Node("Div", [summed, countSafe], "mean");                           // [batch, hidden]
+            if (!l2Normalize)
+            {
+                return pooled;
+            }
+
+            // F.normalize(p=2, dim=1): x / max(||x||, 1e-12); the norm of a pooled BERT state is never near 0.
+            var squared = Node("Mul", [pooled, pooled], "squared");                          // [batch, hidden]
+            var sumSq = ReduceSum(squared, 1, keepDims: true, "sum_squares");                 // [batch, 1]
+            var norm = Node("Sqrt", [sumSq], "norm");                                        // [batch, 1]
+            var normSafe = Node("Add", [norm, Scalar("eps_norm", 1e-12f)], "norm_safe");     // [batch, 1]
+            return Node("Div", [pooled, normSafe], "normalized");                            // [batch, hidden]
+        }
+
+        public ModelProto Finish(string output, string outputName, int? width)
+        {
+            if (output != outputName)
+            {
+                Node("Identity", [output], "output", output: outputName);
+            }
+
+            var shape = new TensorShapeProto();
+            shape.Dim.Add(_batchDim.Clone());
+            shape.Dim.Add(width is { } w ? new TensorShapeProto.Types.Dimension { DimValue = w } : new TensorShapeProto.Types.Dimension { DimParam = "width" });
+            _graph.Output.Clear();
+            _graph.Output.Add(new ValueInfoProto
+            {
+                Name = outputName,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = Float, Shape = shape } },
+            });
+            PruneDeadNodes(outputName);
+            return _model;
+        }
+
+        // The encoder's other outputs (e.g. BERT's pooler) would still be computed on every run; drop every node and
+        // initializer the new output does not need. Node order is kept, so the graph stays topologically sorted.
+        private void PruneDeadNodes(string output)
+        {
+            var needed = new HashSet<string>(StringComparer.Ordinal) { output };
+            var keep = new bool[_graph.Node.Count];
+            for (var i = _graph.Node.Count - 1; i >= 0; i--)
+            {
+                var node = _graph.Node[i];
+                if (node.Output.Any(needed.Contains))
+                {
+                    keep[i] = true;
+                    needed.UnionWith(node.Input.Where(n => n.Length > 0));
+                    needed.UnionWith(node.Attribute.Where(a => a.G is not null || a.Graphs.Count > 0)
+                        .SelectMany(a => a.Graphs.Append(a.G!).Where(g => g is not null))
+                        .SelectMany(g => g.Node.SelectMany(n => n.Input)));
+                }
+            }
+
+            var nodes = _graph.Node.Where((_, i) => keep[i]).ToList();
+            _graph.Node.Clear();
+            _graph.Node.AddRange(nodes);
+            var initializers = _graph.Initializer.Where(t => needed.Contains(t.Name)).ToList();
+            _graph.Initializer.Clear();
+            _graph.Initializer.AddRange(initializers);
+            var valueInfo = _graph.ValueInfo.Where(v => needed.Contains(v.Name)).ToList();
+            _graph.ValueInfo.Clear();
+            _graph.ValueInfo.AddRange(valueInfo);
+        }
+
+        public string Node(string op, string[] inputs, string name, string? output = null, AttributeProto[]? attrs = null)
+        {
+            var node = new NodeProto { OpType = op, Name = Unique(name) };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output ?? node.Name);
+            if (output is not null)
+            {
+                _names.Add(output);
+            }
+
+            if (attrs is not null)
+            {
+                node.Attribute.AddRange(attrs);
+            }
+
+            _graph.Node.Add(node);
+            return node.Output[0];
+        }
+
+        public string FloatInitializer(string name, long[] dims, float[] values)
+        {
+            var tensor = new TensorProto { Name = Unique(name), DataType = Float };
+            tensor.Dims.AddRange(dims);
+            var bytes = new byte[values.Length * sizeof(float)];
+            for (var i = 0; i < values.Length; i++)
+            {
+                // ONNX raw_data is little-endian whatever the host.
+                System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+            }
+
+            tensor.RawData = ByteString.CopyFrom(bytes);
+            _graph.Initializer.Add(tensor);
+            return tensor.Name;
+        }
+
+        private string Scalar(string name, float value) => FloatInitializer(name, [], [value]);
+
+        private string Int64Initializer(string name, long[] values)
+        {
+            var tensor = new TensorProto { Name = Unique(name), DataType = Int64 };
+            tensor.Dims.Add(values.Length);
+            tensor.Int64Data.AddRange(values);
+            _graph.Initializer.Add(tensor);
+            return tensor.Name;
+        }
+
+        // Opset 13 moved Unsqueeze's and ReduceSum's axes from attributes to inputs.
+        private string Unsqueeze(string input, long axis, string name) => _opset >= 13
+            ? Node("Unsqueeze", [input, Int64Initializer(name + "_axes", [axis])], name)
+            : Node("Unsqueeze", [input], name, attrs: [IntsAttr("axes", axis)]);
+
+        private string ReduceSum(string input, long axis, bool keepDims, string name) => _opset >= 13
+            ? Node("ReduceSum", [input, Int64Initializer(name + "_axes", [axis])], name, attrs: [IntAttr("keepdims", keepDims ? 1 : 0)])
+            : Node("ReduceSum", [input], name, attrs: [IntsAttr("axes", axis), IntAttr("keepdims", keepDims ? 1 : 0)]);
+
+        private string Unique(string name)
+        {
+            var full = Prefix + name;
+            if (!_names.Add(full))
+            {
+                throw new OnnxGraphException($"The encoder already has a tensor named '{full}'.");
+            }
+
+            return full;
+        }
+
+        private static AttributeProto IntAttr(string name, long value) =>
+            new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+        private static AttributeProto IntsAttr(string name, long value)
+        {
+            var attr = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+            attr.Ints.Add(value);
+            return attr;
+        }
+    }
+}

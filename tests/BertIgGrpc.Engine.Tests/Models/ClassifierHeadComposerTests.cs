@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using BertIgGrpc.Engine.Models;
+using BertIgGrpc.Engine.Onnx;
+using Google.Protobuf;
+
+namespace BertIgGrpc.Engine.Tests.Models;
+
+public class ClassifierHeadComposerTests
+{
+    private static readonly long[] SuperbIds = [101, 2023, 3185, 2003, 21688, 102]; // "This movie is superb"
+
+    private static LinearHead ReferenceHead =>
+        LinearHead.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "reference", "head.json")));
+
+    [Fact]
+    public void MiniLmWithReferenceHead_MatchesCaptumLogits()
+    {
+        var head = ReferenceHead;
+        var model = ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", head.Weight, head.Bias, l2Normalize: false);
+
+        var logits = MiniLm.Run(model.ToByteArray(), SuperbIds, "logits");
+
+        // Reference: text1_n50.json "logits" (PyTorch, same encoder and head).
+        Assert.Equal(2, logits.Length);
+        Assert.Equal(1.6924724578857422, logits[0], 1e-4);
+        Assert.Equal(-1.9820125102996826, logits[1], 1e-4);
+    }
+
+    [Fact]
+    public void ComposeTwice_GivesIdenticalBytes()
+    {
+        var head = ReferenceHead;
+        var first = ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", head.Weight, head.Bias, l2Normalize: true).ToByteArray();
+        var second = ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", head.Weight, head.Bias, l2Normalize: true).ToByteArray();
+
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(first)), Convert.ToHexString(SHA256.HashData(second)));
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Compose_KeepsOnlyLogitsOutputAndDropsPooler()
+    {
+        var head = ReferenceHead;
+        var model = ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", head.Weight, head.Bias, l2Normalize: true);
+
+        var output = Assert.Single(model.Graph.Output);
+        Assert.Equal("logits", output.Name);
+        Assert.Equal(2, output.Type.TensorType.Shape.Dim.Count);
+        Assert.Equal(2, output.Type.TensorType.Shape.Dim[1].DimValue);
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "Tanh"); // BERT's pooler feeds only the removed output.
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "Max");
+        Assert.Equal(3, model.Graph.Input.Count);
+        Assert.Equal(3, MiniLm.Encoder.Graph.Output.Count + 1); // the encoder itself is untouched
+    }
+
+    [Fact]
+    public void L2Normalize_PooledVectorHasUnitNorm()
+    {
+        var model = ClassifierHeadComposer.AppendMeanPooling(MiniLm.Encoder, "last_hidden_state", l2Normalize: true);
+
+        var embedding = MiniLm.Run(model.ToByteArray(), SuperbIds, "embedding");
+
+        Assert.Equal(384, embedding.Length);
+        Assert.Equal(1.0, Math.Sqrt(embedding.Sum(v => (double)v * v)), 1e-5);
+    }
+
+    [Fact]
+    public void UnknownHiddenOutput_ThrowsNamingIt()
+    {
+        var head = ReferenceHead;
+        var ex = Assert.Throws<OnnxGraphException>(() =>
+            ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "nope", head.Weight, head.Bias, l2Normalize: false));
+        Assert.Contains("'nope'", ex.Message);
+    }
+
+    [Fact]
+    public void BiasLengthMismatch_ThrowsArgumentException()
+    {
+        var ex = Assert.Throws<ArgumentException>(() =>
+            ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", new float[2, 384], new float[3], l2Normalize: false));
+        Assert.Equal("bias", ex.ParamName);
+    }
+}
