@@ -23,6 +23,17 @@ after(async () => {
   await server?.stop();
 });
 
+/**
+ * A fresh browser context (own cookies and connections, like another user). Generous timeouts:
+ * on a busy 2-core machine one ONNX Runtime batch can take seconds and delay everything else.
+ */
+async function newContext(options = {}) {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(120_000);
+  context.setDefaultNavigationTimeout(120_000);
+  return context;
+}
+
 /** Opens the page and waits until it has asked the server for its models. */
 async function openDashboard(context) {
   const page = await context.newPage();
@@ -33,7 +44,7 @@ async function openDashboard(context) {
   return { page, errors };
 }
 
-/** Records every aria-valuenow the progress bar takes, from now on. */
+/** Records every aria-valuenow the progress bar takes, and every live preview shown, from now on. */
 async function recordProgress(page) {
   await page.evaluate(() => {
     const bar = document.getElementById("progress");
@@ -42,6 +53,12 @@ async function recordProgress(page) {
       attributes: true,
       attributeFilter: ["aria-valuenow"],
     });
+    const preview = document.getElementById("preview-tokens");
+    window.__previews = [];
+    new MutationObserver(() => {
+      const tokens = [...preview.querySelectorAll("[data-token]")].map((n) => `${n.dataset.token}:${n.dataset.sign}`);
+      if (tokens.length > 0) window.__previews.push({ percent: Number(bar.getAttribute("aria-valuenow")), tokens });
+    }).observe(preview, { childList: true });
   });
 }
 
@@ -79,7 +96,7 @@ async function tokenInfo(page, token) {
 }
 
 test("Explain_PositiveReview_ProgressReaches100AndSuperbIsGreen", async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const context = await newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   try {
     const { page, errors } = await openDashboard(context);
     const models = await page.locator("#model option").allTextContents();
@@ -141,8 +158,8 @@ test("Explain_PositiveReview_ProgressReaches100AndSuperbIsGreen", async () => {
 });
 
 test("Explain_TwoPagesAtOnce_BothStreamTheirOwnResult", async () => {
-  const contextA = await browser.newContext();
-  const contextB = await browser.newContext();
+  const contextA = await newContext();
+  const contextB = await newContext();
   try {
     const a = await openDashboard(contextA);
     const b = await openDashboard(contextB);
@@ -156,6 +173,12 @@ test("Explain_TwoPagesAtOnce_BothStreamTheirOwnResult", async () => {
     await Promise.all([waitDone(a.page), waitDone(b.page)]);
 
     for (const { page } of [a, b]) assert.equal(await page.getAttribute("#progress", "aria-valuenow"), "100");
+    // 200 steps in internal batches: the bar moved through intermediate values and the live preview
+    // showed partial attributions of this page's tokens before the result came.
+    const progressA = await a.page.evaluate(() => window.__progress);
+    assert.ok(progressA.some((v) => v > 0 && v < 100), `no intermediate progress: ${progressA.join(",")}`);
+    const previewsA = await a.page.evaluate(() => window.__previews);
+    assert.ok(previewsA.some((p) => p.percent < 100 && p.tokens.some((t) => t.startsWith("superb:"))), JSON.stringify(previewsA));
     assert.equal(await a.page.textContent("#steps-used"), "200");
     assert.equal(await b.page.textContent("#steps-used"), "120");
     assert.match(await a.page.textContent("#predicted-label"), /^positive /);
@@ -174,7 +197,7 @@ test("Explain_TwoPagesAtOnce_BothStreamTheirOwnResult", async () => {
 });
 
 test("Explain_MarkupInText_IsShownAsTextNotParsed", async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   try {
     const { page, errors } = await openDashboard(context);
     await explain(page, 'A superb <img src=x onerror="window.__pwned=1"> film', 20);
@@ -189,7 +212,7 @@ test("Explain_MarkupInText_IsShownAsTextNotParsed", async () => {
 });
 
 test("Cancel_WhileStreaming_StopsTheCallAndPageStaysUsable", async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   try {
     const { page, errors } = await openDashboard(context);
     await explain(page, "This movie is superb", LONG_RUN_STEPS);
@@ -210,12 +233,12 @@ test("Cancel_WhileStreaming_StopsTheCallAndPageStaysUsable", async () => {
 });
 
 test("Explain_BlankText_ShowsTheServersInvalidArgumentNamingTheField", async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   try {
     const { page, errors } = await openDashboard(context);
     // Blank but not empty: the browser's "required" check passes, the contract's not_blank rule does not.
     await explain(page, "   ", 10);
-    await page.waitForSelector("body[data-run-state='error']", { timeout: 30_000 });
+    await page.waitForSelector("body[data-run-state='error']");
     const status = await page.textContent("#status");
     assert.match(status, /^InvalidArgument: .*\btext\b/, status);
     assert.equal(await page.getAttribute("#status", "data-kind"), "error");
@@ -244,7 +267,7 @@ async function waitInFlightZero(timeoutMs = 30_000) {
 }
 
 test("ClosePage_WhileStreaming_ServerStopsTheExplanation", async () => {
-  const context = await browser.newContext();
+  const context = await newContext();
   try {
     const { page } = await openDashboard(context);
     const before = await cancelledExplainCalls();
