@@ -38,15 +38,19 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Stop_WithStreamInFlight_TurnsNotServingAndEndsTheStreamWithUnavailable()
+    public async Task Server_WithDashboardThenStopped_ServesWwwrootThenEndsInFlightStreamWithUnavailable()
     {
-        var cache = Path.Combine(Path.GetTempPath(), "bertig-server-tests-" + Guid.NewGuid().ToString("N"));
-        var grpcPort = ServerHost.FreePort();
-        await using var app = ServerHost.Create(grpcPort, ServerHost.FreePort(),
+        // One model load for both checks: this server's content root has a dashboard (wwwroot), the shared one has none.
+        var root = Path.Combine(Path.GetTempPath(), "bertig-server-tests-" + Guid.NewGuid().ToString("N"));
+        var cache = Path.Combine(root, "cache");
+        Directory.CreateDirectory(Path.Combine(root, "wwwroot"));
+        await File.WriteAllTextAsync(Path.Combine(root, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
+        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
+        await using var app = ServerHost.Create(grpcPort, httpPort,
         [
             $"--BertIg:CacheDirectory={cache}",
-            "--BertIg:Server:ShutdownTimeoutSeconds=1",
-        ]);
+            "--BertIg:Server:ShutdownTimeoutSeconds=6", // stopped at 3 s; 3 s left for the batch in progress to end
+        ], contentRoot: root);
         try
         {
             await app.StartAsync();
@@ -57,6 +61,13 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
             {
                 Assert.True(DateTime.UtcNow < deadline, "server did not become SERVING");
                 await Task.Delay(100);
+            }
+
+            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") })
+            {
+                Assert.Contains("bertig dashboard", await http.GetStringAsync("/"));
+                Assert.Contains("bertig dashboard", await http.GetStringAsync("/index.html"));
+                Assert.Contains("bertig_grpc_requests_total", await http.GetStringAsync("/metrics"));
             }
 
             using var call = new Explainer.ExplainerClient(channel).Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 2048, InternalBatchSize = 2 });
@@ -83,10 +94,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         finally
         {
-            if (Directory.Exists(cache))
-            {
-                Directory.Delete(cache, recursive: true);
-            }
+            Directory.Delete(root, recursive: true);
         }
     }
 }
