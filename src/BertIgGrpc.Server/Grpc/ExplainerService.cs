@@ -65,7 +65,7 @@ public sealed partial class ExplainerService(
         }
         catch (OperationCanceledException) when (IsShutdown(context))
         {
-            ThrowShuttingDown();
+            throw ShuttingDown();
         }
     }
 
@@ -83,7 +83,7 @@ public sealed partial class ExplainerService(
         }
         catch (OperationCanceledException) when (IsShutdown(context))
         {
-            throw ThrowShuttingDown();
+            throw ShuttingDown();
         }
     }
 
@@ -157,7 +157,7 @@ public sealed partial class ExplainerService(
 
     private static void ThrowUnavailable(string reason) => throw RpcErrors.Unavailable(reason);
 
-    private static Exception ThrowShuttingDown() => throw RpcErrors.Unavailable("the server is shutting down and stopped this explanation; retry");
+    private static RpcException ShuttingDown() => RpcErrors.Unavailable("the server is shutting down and stopped this explanation; retry");
 
     /// <summary>Forwards engine progress into the channel synchronously, so events keep their order
     /// (<see cref="Progress{T}"/> would post them to the thread pool and could reorder them).</summary>
