@@ -12,7 +12,7 @@ namespace BertIgGrpc.Server.Tests;
 internal static class ServerHost
 {
     /// <summary>Creates (not starts) the server with its two Kestrel endpoints and extra configuration as command-line arguments.</summary>
-    public static WebApplication Create(int grpcPort, int httpPort, IEnumerable<string> settings, ILoggerProvider? logs = null)
+    public static WebApplication Create(int grpcPort, int httpPort, IEnumerable<string> settings, ILoggerProvider? logs = null, string? contentRoot = null)
     {
         string[] args =
         [
@@ -25,7 +25,7 @@ internal static class ServerHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
-            ContentRootPath = AppContext.BaseDirectory,
+            ContentRootPath = contentRoot ?? AppContext.BaseDirectory,
             EnvironmentName = Environments.Development,
         });
         if (logs is not null)

@@ -116,7 +116,6 @@ public sealed class ValidationTests(ServerFixture server)
             NSteps = 1,
             InternalBatchSize = 1024,
             TargetIndex = 0,
-            Method = IntegrationMethod.RiemannMiddle,
             Baseline = Baseline.Zero,
         });
 

@@ -18,6 +18,7 @@ public sealed partial class ExplainerService(
     ModelLoadState loadState,
     ExplanationGate gate,
     ServerMetrics metrics,
+    ShutdownSignal shutdown,
     ILogger<ExplainerService> logger) : Explainer.ExplainerBase
 {
     /// <inheritdoc />
@@ -25,39 +26,46 @@ public sealed partial class ExplainerService(
     {
         var model = GetModel(request.Model);
         var options = ToEngine(request);
-        using var lease = await EnterGateAsync(context);
-
-        // The engine reports after every internal batch on its own thread; a channel keeps the events in
-        // order and lets this handler write them while the computation goes on.
-        var progress = Channel.CreateUnbounded<EngineAttribution.ExplainProgress>(new UnboundedChannelOptions { SingleReader = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-        var work = RunExplanationAsync(model, options, new ChannelProgress(progress.Writer), stop.Token)
-            .ContinueWith(
-                static (task, writer) => { ((ChannelWriter<EngineAttribution.ExplainProgress>)writer!).TryComplete(); return task; },
-                progress.Writer,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default)
-            .Unwrap();
-
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
-            await foreach (var step in progress.Reader.ReadAllAsync(context.CancellationToken))
-            {
-                await responseStream.WriteAsync(new ExplainEvent { Progress = ToProto(step) }, context.CancellationToken);
-            }
+            using var lease = await EnterGateAsync(context, stop.Token);
 
-            var explanation = await work;
-            await responseStream.WriteAsync(new ExplainEvent { Result = ToProto(explanation) }, context.CancellationToken);
-        }
-        finally
-        {
-            // Never leave the engine running (or holding its slot) after the call has ended.
-            if (!work.IsCompleted)
+            // The engine reports after every internal batch on its own thread; a channel keeps the events in
+            // order and lets this handler write them while the computation goes on.
+            var progress = Channel.CreateUnbounded<EngineAttribution.ExplainProgress>(new UnboundedChannelOptions { SingleReader = true });
+            var work = RunExplanationAsync(model, options, new ChannelProgress(progress.Writer), stop.Token)
+                .ContinueWith(
+                    static (task, writer) => { ((ChannelWriter<EngineAttribution.ExplainProgress>)writer!).TryComplete(); return task; },
+                    progress.Writer,
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default)
+                .Unwrap();
+
+            try
             {
-                await stop.CancelAsync();
-                await work.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await foreach (var step in progress.Reader.ReadAllAsync(context.CancellationToken))
+                {
+                    await responseStream.WriteAsync(new ExplainEvent { Progress = ToProto(step) }, context.CancellationToken);
+                }
+
+                var explanation = await work;
+                await responseStream.WriteAsync(new ExplainEvent { Result = ToProto(explanation) }, context.CancellationToken);
             }
+            finally
+            {
+                // Never leave the engine running (or holding its slot) after the call has ended.
+                if (!work.IsCompleted)
+                {
+                    await stop.CancelAsync();
+                    await work.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (IsShutdown(context))
+        {
+            throw ShuttingDown();
         }
     }
 
@@ -66,9 +74,17 @@ public sealed partial class ExplainerService(
     {
         var model = GetModel(request.Model);
         var options = ToEngine(request);
-        using var lease = await EnterGateAsync(context);
-        var explanation = await RunExplanationAsync(model, options, progress: null, context.CancellationToken);
-        return ToProto(explanation);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
+        try
+        {
+            using var lease = await EnterGateAsync(context, stop.Token);
+            var explanation = await RunExplanationAsync(model, options, progress: null, stop.Token);
+            return ToProto(explanation);
+        }
+        catch (OperationCanceledException) when (IsShutdown(context))
+        {
+            throw ShuttingDown();
+        }
     }
 
     /// <inheritdoc />
@@ -108,8 +124,11 @@ public sealed partial class ExplainerService(
         }
     }
 
-    private async Task<IDisposable> EnterGateAsync(ServerCallContext context)
-        => await gate.TryEnterAsync(context.CancellationToken) ?? ThrowBusy(context);
+    private async Task<IDisposable> EnterGateAsync(ServerCallContext context, CancellationToken cancellationToken)
+        => await gate.TryEnterAsync(cancellationToken) ?? ThrowBusy(context);
+
+    private bool IsShutdown(ServerCallContext context)
+        => shutdown.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
 
     private Task<EngineAttribution.Explanation> RunExplanationAsync(
         ExplainerModel model, EngineAttribution.ExplainRequestOptions options, IProgress<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
@@ -137,6 +156,8 @@ public sealed partial class ExplainerService(
     }
 
     private static void ThrowUnavailable(string reason) => throw RpcErrors.Unavailable(reason);
+
+    private static RpcException ShuttingDown() => RpcErrors.Unavailable("the server is shutting down and stopped this explanation; retry");
 
     /// <summary>Forwards engine progress into the channel synchronously, so events keep their order
     /// (<see cref="Progress{T}"/> would post them to the thread pool and could reorder them).</summary>

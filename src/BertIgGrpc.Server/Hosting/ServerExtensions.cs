@@ -37,6 +37,7 @@ public static class ServerExtensions
         services.AddSingleton<ModelLoadState>();
         services.AddSingleton(_ => new ServerMetrics());
         services.AddSingleton<ExplanationGate>();
+        services.AddSingleton<ShutdownSignal>();
         services.AddHostedService<ModelLoaderService>();
 
         services.AddGrpc(options =>

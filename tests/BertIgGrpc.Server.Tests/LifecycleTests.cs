@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using BertIgGrpc.Contracts.V1;
+using BertIgGrpc.Server.Hosting;
+using BertIgGrpc.Server.Infrastructure;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BertIgGrpc.Server.Tests;
+
+/// <summary>Start-up and shutdown of whole server processes (each test runs its own server).</summary>
+public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Run_ModelCannotBeLoaded_StopsWithOneLogLineNamingModelAndNonZeroExitCode()
+    {
+        var logs = new ListLoggerProvider();
+        var missing = Path.Combine(Path.GetTempPath(), "bertig-missing-" + Guid.NewGuid().ToString("N"));
+        await using var app = ServerHost.Create(ServerHost.FreePort(), ServerHost.FreePort(),
+        [
+            $"--BertIg:CacheDirectory={missing}",
+            "--BertIg:EnableDefaultModel=false",
+            "--BertIg:Models:0:Name=broken-model",
+            $"--BertIg:Models:0:Path={Path.Combine(missing, "model.onnx")}",
+            $"--BertIg:Models:0:Vocab={Path.Combine(missing, "vocab.txt")}",
+            "--BertIg:Models:0:Labels:0=no",
+            "--BertIg:Models:0:Labels:1=yes",
+        ], logs);
+
+        var exitCode = await app.RunBertIgServerAsync().WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.NotEqual(0, exitCode);
+        var critical = Assert.Single(logs.Entries, e => e.Level == LogLevel.Critical);
+        Assert.Contains("broken-model", critical.Message);
+        Assert.Null(critical.Exception); // the line explains itself; no stack trace in its place
+    }
+
+    [Fact]
+    public async Task Server_WithDashboardThenStopped_ServesWwwrootThenEndsInFlightStreamWithUnavailable()
+    {
+        // One model load for both checks: this server's content root has a dashboard (wwwroot), the shared one has none.
+        var root = Path.Combine(Path.GetTempPath(), "bertig-server-tests-" + Guid.NewGuid().ToString("N"));
+        var cache = Path.Combine(root, "cache");
+        Directory.CreateDirectory(Path.Combine(root, "wwwroot"));
+        await File.WriteAllTextAsync(Path.Combine(root, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
+        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
+        await using var app = ServerHost.Create(grpcPort, httpPort,
+        [
+            $"--BertIg:CacheDirectory={cache}",
+            "--BertIg:Server:ShutdownTimeoutSeconds=6", // stopped at 3 s; 3 s left for the batch in progress to end
+        ], contentRoot: root);
+        try
+        {
+            await app.StartAsync();
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            var health = new Health.HealthClient(channel);
+            var deadline = DateTime.UtcNow.AddMinutes(10);
+            while ((await health.CheckAsync(new HealthCheckRequest())).Status != HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "server did not become SERVING");
+                await Task.Delay(100);
+            }
+
+            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") })
+            {
+                Assert.Contains("bertig dashboard", await http.GetStringAsync("/"));
+                Assert.Contains("bertig dashboard", await http.GetStringAsync("/index.html"));
+                Assert.Contains("bertig_grpc_requests_total", await http.GetStringAsync("/metrics"));
+            }
+
+            using var call = new Explainer.ExplainerClient(channel).Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 2048, InternalBatchSize = 2 });
+            Assert.True(await call.ResponseStream.MoveNext());
+            var watch = Stopwatch.StartNew();
+
+            var stopping = app.StopAsync();
+            var state = app.Services.GetRequiredService<ModelLoadState>();
+            Assert.False(state.IsServing); // flipped by ApplicationStopping, before Kestrel stops taking calls
+            var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                while (await call.ResponseStream.MoveNext())
+                {
+                }
+            });
+            await stopping;
+            output.WriteLine($"stream ended after {watch.Elapsed.TotalMilliseconds:F0} ms with {ended.StatusCode}: {ended.Status.Detail}; stop took until {watch.Elapsed.TotalMilliseconds:F0} ms");
+
+            // Half the shutdown timeout in, the server stops the explanation itself and says why.
+            Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
+            Assert.Contains("shutting down", ended.Status.Detail);
+            Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+            Assert.Equal(0, app.Services.GetRequiredService<ExplanationGate>().Running);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
