@@ -16,7 +16,7 @@ public sealed class CliFunctionalTests(RealServer server)
             var (code, output) = await CliRunner.RunAsync(
                 "explain", "This movie is superb", "--html", path, "--server", server.GrpcAddress.ToString());
 
-            Assert.True(code == 0, output);
+            Assert.True(code == 0, server.Explain(output));
             Assert.Contains("superb", output, StringComparison.Ordinal);
             var html = await File.ReadAllTextAsync(path);
             Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
@@ -30,13 +30,40 @@ public sealed class CliFunctionalTests(RealServer server)
         }
     }
 
+    [ChromiumFact]
+    public async Task Explain_HtmlOption_PageRendersInChromium()
+    {
+        var dir = Directory.CreateTempSubdirectory("bertig-html-").FullName;
+        try
+        {
+            var html = Path.Combine(dir, "out.html");
+            var png = Path.Combine(dir, "out.png");
+            var (code, output) = await CliRunner.RunAsync(
+                "explain", "This movie is superb", "--html", html, "--server", server.GrpcAddress.ToString());
+            Assert.True(code == 0, server.Explain(output));
+
+            var dom = await Chromium.DumpDomAsync(html);
+            await Chromium.ScreenshotAsync(html, png);
+
+            Assert.Contains(">superb</mark>", dom, StringComparison.Ordinal);
+            Assert.Contains("<th>Convergence Delta</th>", dom, StringComparison.Ordinal);
+            var bytes = await File.ReadAllBytesAsync(png);
+            Assert.True(bytes.Length > 5_000, $"screenshot is only {bytes.Length} bytes");
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Explain_JsonOption_PrintsParsableResult()
     {
         var (code, output) = await CliRunner.RunAsync(
             "explain", "This movie is superb", "--json", "--steps", "20", "--method", "riemann_trapezoid", "--server", server.GrpcAddress.ToString());
 
-        Assert.True(code == 0, output);
+        Assert.True(code == 0, server.Explain(output));
         var result = JsonParser.Default.Parse<ExplainResult>(output);
         Assert.Equal(IntegrationMethod.RiemannTrapezoid, result.Method);
         Assert.Equal(20, result.NSteps);
@@ -49,7 +76,7 @@ public sealed class CliFunctionalTests(RealServer server)
         var (code, output) = await CliRunner.RunAsync(
             "predict", "This movie is superb", "This movie is terrible", "--json", "--server", server.GrpcAddress.ToString());
 
-        Assert.True(code == 0, output);
+        Assert.True(code == 0, server.Explain(output));
         var response = JsonParser.Default.Parse<PredictResponse>(output);
         Assert.Equal(["positive", "negative"], response.Predictions.Select(p => p.Label));
     }
@@ -59,7 +86,7 @@ public sealed class CliFunctionalTests(RealServer server)
     {
         var (code, output) = await CliRunner.RunAsync("models", "--server", server.GrpcAddress.ToString());
 
-        Assert.True(code == 0, output);
+        Assert.True(code == 0, server.Explain(output));
         Assert.Contains("minilm-sentiment", output, StringComparison.Ordinal);
     }
 

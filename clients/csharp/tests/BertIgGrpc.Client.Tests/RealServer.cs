@@ -39,6 +39,15 @@ public sealed class RealServer : IAsyncLifetime
         }
     }
 
+    /// <summary>A failure message: what the caller saw plus the end of the server's log.</summary>
+    /// <param name="output">What the test observed.</param>
+    /// <returns>The message.</returns>
+    public string Explain(string output)
+    {
+        var log = Log;
+        return $"{output}\n--- server log (tail) ---\n{(log.Length > 4000 ? log[^4000..] : log)}";
+    }
+
     /// <summary>A client for this server, retries shortened so that failures show quickly.</summary>
     /// <returns>The client; dispose it.</returns>
     public BertIgClient CreateClient(bool validateRequests = true) => BertIgClient.Create(new BertIgClientOptions

@@ -171,11 +171,14 @@ public sealed class ExplainCommand(IAnsiConsole console) : ServerCommand<Explain
         {
             // Validation errors surface here, before the progress bar is drawn.
             var events = client.StreamExplain(settings.Text, options, cancellationToken);
-            result = await Console.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .StartAsync(ctx => FollowAsync(ctx, events, cancellationToken))
-                .ConfigureAwait(false);
+            result = Console.Profile.Capabilities.Interactive
+                ? await Console.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                    .StartAsync(ctx => FollowAsync(ctx.AddTask("Integrated gradients", autoStart: true, maxValue: 1), events, cancellationToken))
+                    .ConfigureAwait(false)
+                // Redirected output gets no bar: Spectre's fallback would print a stale "0%" line into logs and pipes.
+                : await FollowAsync(null, events, cancellationToken).ConfigureAwait(false);
             Console.Write(TerminalRenderer.Summary(result));
             Console.WriteLine();
             var tokens = settings.Words && result.Words.Count > 0 ? result.Words : result.Tokens;
@@ -198,26 +201,29 @@ public sealed class ExplainCommand(IAnsiConsole console) : ServerCommand<Explain
         return 0;
     }
 
-    private static async Task<ExplainResult> FollowAsync(ProgressContext ctx, IAsyncEnumerable<ExplainEvent> events, CancellationToken cancellationToken)
+    /// <summary>Reads the stream to its result, moving <paramref name="task"/> (when there is a bar) with each progress event.</summary>
+    private static async Task<ExplainResult> FollowAsync(ProgressTask? task, IAsyncEnumerable<ExplainEvent> events, CancellationToken cancellationToken)
     {
-        var task = ctx.AddTask("Integrated gradients", autoStart: true, maxValue: 1);
-        task.IsIndeterminate = true;
+        task?.IsIndeterminate = true;
         await foreach (var ev in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (ev.EventCase == ExplainEvent.EventOneofCase.Progress)
+            switch (ev.EventCase)
             {
-                task.IsIndeterminate = false;
-                task.MaxValue = Math.Max(1, ev.Progress.StepsTotal);
-                task.Value = ev.Progress.StepsDone;
-                task.Description = string.Create(CultureInfo.InvariantCulture, $"Integrated gradients {ev.Progress.StepsDone}/{ev.Progress.StepsTotal}");
-            }
-            else if (ev.EventCase == ExplainEvent.EventOneofCase.Result)
-            {
-                task.IsIndeterminate = false;
-                task.MaxValue = Math.Max(1, ev.Result.NSteps);
-                task.Value = task.MaxValue;
-                task.StopTask();
-                return ev.Result;
+                case ExplainEvent.EventOneofCase.Progress when task is not null:
+                    task.IsIndeterminate = false;
+                    task.MaxValue = Math.Max(1, ev.Progress.StepsTotal);
+                    task.Value = ev.Progress.StepsDone;
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"Integrated gradients {ev.Progress.StepsDone}/{ev.Progress.StepsTotal}");
+                    break;
+                case ExplainEvent.EventOneofCase.Result:
+                    if (task is not null)
+                    {
+                        task.IsIndeterminate = false;
+                        task.Value = task.MaxValue;
+                        task.StopTask();
+                    }
+
+                    return ev.Result;
             }
         }
 

@@ -47,6 +47,12 @@ public abstract class ServerCommand<TSettings>(IAnsiConsole console) : AsyncComm
         catch (RpcException ex)
         {
             Console.MarkupLineInterpolated($"[red]Call to {settings.ResolveServer()} failed: {ex.StatusCode}[/] {ex.Status.Detail}");
+            if (ex.Status.DebugException is { } cause)
+            {
+                // The transport's own reason (refused, reset, TLS) is what a user needs to fix a connection problem.
+                Console.MarkupLineInterpolated($"  [grey]{cause.GetType().Name}: {cause.Message}[/]");
+            }
+
             return CallFailedExitCode;
         }
     }
