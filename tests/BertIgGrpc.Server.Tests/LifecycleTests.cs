@@ -38,7 +38,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Server_WithDashboardThenStopped_ServesWwwrootThenEndsInFlightStreamWithUnavailable()
+    public async Task Server_LoadingThenServingThenStopped_ReportsEachPhaseAndEndsInFlightStreamWithUnavailable()
     {
         // One model load for both checks: this server's content root has a dashboard (wwwroot), the shared one has none.
         var root = Path.Combine(Path.GetTempPath(), "bertig-server-tests-" + Guid.NewGuid().ToString("N"));
@@ -56,6 +56,13 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
             await app.StartAsync();
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
             var health = new Health.HealthClient(channel);
+
+            // Kestrel listens before the models are loaded (seconds): health says so, and calls are refused meanwhile.
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+            var early = await RpcAssert.ThrowsAsync(StatusCode.Unavailable,
+                () => new Explainer.ExplainerClient(channel).ListModelsAsync(new ListModelsRequest()).ResponseAsync);
+            Assert.Contains("loading", early.Status.Detail);
+
             var deadline = DateTime.UtcNow.AddMinutes(10);
             while ((await health.CheckAsync(new HealthCheckRequest())).Status != HealthCheckResponse.Types.ServingStatus.Serving)
             {
