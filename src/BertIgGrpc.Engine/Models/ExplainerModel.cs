@@ -113,6 +113,11 @@ public sealed class ExplainerModel : IDisposable
     }
 
     /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
+    /// <remarks>
+    /// The work runs on a thread-pool thread. <paramref name="progress"/> is called on that thread, synchronously and in
+    /// order, once per gradient run; a caller that streams the events should hand them to a channel rather than block.
+    /// Cancellation is observed between gradient runs and surfaces as <see cref="OperationCanceledException"/>.
+    /// </remarks>
     public async Task<Explanation> ExplainAsync(ExplainRequestOptions request, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

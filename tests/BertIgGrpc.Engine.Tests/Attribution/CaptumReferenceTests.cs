@@ -111,6 +111,23 @@ public sealed class CaptumReferenceTests : IClassFixture<CaptumReferenceTests.Mo
     }
 
     [Fact]
+    public async Task Explain_ConcurrentCallsOnOneModel_SameAsCaptum()
+    {
+        var references = new[] { "text1_n50.json", "text2_n50.json", "text3_n50.json", "text1_n50.json" }.Select(Load).ToArray();
+        var explanations = await Task.WhenAll(references.Select(r => _model.ExplainAsync(new ExplainRequestOptions { Text = r.Text, InternalBatchSize = 10 })));
+        for (var t = 0; t < references.Length; t++)
+        {
+            var scale = references[t].Attributions.Max(Math.Abs);
+            for (var i = 0; i < references[t].Attributions.Length; i++)
+            {
+                Assert.True(Math.Abs(references[t].Attributions[i] - explanations[t].Tokens[i].Attribution) <= 2e-5 * scale);
+            }
+        }
+
+        Assert.Equal(explanations[0].Tokens.Select(x => x.Attribution), explanations[3].Tokens.Select(x => x.Attribution));
+    }
+
+    [Fact]
     public void Predict_MatchesCaptumLogits()
     {
         var references = new[] { "text1_n50.json", "text2_n50.json", "text3_n50.json" }.Select(Load).ToArray();

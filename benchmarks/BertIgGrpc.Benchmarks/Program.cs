@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(BertIgGrpc.Benchmarks.ExplainBenchmarks).Assembly).Run(args);

@@ -1,0 +1,15 @@
+using Google.Protobuf;
+
+namespace BertIgGrpc.Cli;
+
+/// <summary>JSON output in the proto3 JSON mapping, so other tools (and other languages' clients) read the same shape.</summary>
+public static class CliJson
+{
+    private static readonly JsonFormatter Formatter = new(
+        JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithIndentation());
+
+    /// <summary>Formats a message, default values included, indented.</summary>
+    /// <param name="message">The message.</param>
+    /// <returns>The JSON text.</returns>
+    public static string Format(IMessage message) => Formatter.Format(message);
+}

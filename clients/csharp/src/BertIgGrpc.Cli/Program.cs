@@ -1,0 +1,3 @@
+using BertIgGrpc.Cli;
+
+return await BertigApp.RunAsync(args).ConfigureAwait(false);

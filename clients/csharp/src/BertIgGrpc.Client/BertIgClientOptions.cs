@@ -1,0 +1,69 @@
+namespace BertIgGrpc.Client;
+
+/// <summary>Settings for <see cref="BertIgClient"/>: where the server is, how long calls may take and how UNAVAILABLE is retried.</summary>
+public sealed class BertIgClientOptions
+{
+    /// <summary>The address the server listens on when nothing else is configured (h2c, plaintext HTTP/2).</summary>
+    public const string DefaultAddress = "http://127.0.0.1:50051";
+
+    /// <summary>Gets or sets the server address. Defaults to <see cref="DefaultAddress"/>.</summary>
+    public Uri Address { get; set; } = new(DefaultAddress);
+
+    /// <summary>
+    /// Gets or sets the deadline applied to every call that does not name its own, measured from the start of the call
+    /// (for a stream: until its last event). <c>null</c> means no deadline. Defaults to 5 minutes, because explaining a
+    /// long text with many steps on a CPU-only server can take minutes.
+    /// </summary>
+    public TimeSpan? DefaultDeadline { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Gets or sets the most attempts per call (the first one included) when the server answers UNAVAILABLE;
+    /// 1 turns retries off. Defaults to 5.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Gets or sets the backoff before the first retry (later ones grow by <see cref="BackoffMultiplier"/>). Defaults to 0.5 seconds.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(0.5);
+
+    /// <summary>Gets or sets the upper limit on the backoff between retries. Defaults to 5 seconds.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the factor the backoff grows by after each retry. Defaults to 2.</summary>
+    public double BackoffMultiplier { get; set; } = 2;
+
+    /// <summary>
+    /// Gets or sets whether requests are checked with the contract's generated <c>Validate()</c> before they are sent,
+    /// so that mistakes fail without a round trip. Defaults to <c>true</c>; turn it off to leave the server as the only judge.
+    /// </summary>
+    public bool ValidateRequests { get; set; } = true;
+
+    /// <summary>Throws when the options cannot work, naming the property.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public void EnsureValid()
+    {
+        if (!Address.IsAbsoluteUri || (Address.Scheme != Uri.UriSchemeHttp && Address.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"Address must be an absolute http:// or https:// URI, got '{Address}'.", nameof(Address));
+        }
+
+        if (DefaultDeadline is { } deadline && deadline <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("DefaultDeadline must be positive or null.", nameof(DefaultDeadline));
+        }
+
+        if (MaxAttempts < 1)
+        {
+            throw new ArgumentException("MaxAttempts must be at least 1.", nameof(MaxAttempts));
+        }
+
+        if (InitialBackoff <= TimeSpan.Zero || MaxBackoff < InitialBackoff)
+        {
+            throw new ArgumentException("InitialBackoff must be positive and not above MaxBackoff.", nameof(InitialBackoff));
+        }
+
+        if (!(BackoffMultiplier > 0))
+        {
+            throw new ArgumentException("BackoffMultiplier must be positive.", nameof(BackoffMultiplier));
+        }
+    }
+}

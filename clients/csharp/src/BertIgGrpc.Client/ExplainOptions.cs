@@ -1,0 +1,89 @@
+using BertIgGrpc.Contracts.V1;
+using BertIgGrpc.Contracts.Validation;
+
+namespace BertIgGrpc.Client;
+
+/// <summary>Optional settings of one explanation; every unset property leaves the server's default in place.</summary>
+public sealed record ExplainOptions
+{
+    /// <summary>Gets the model name; <c>null</c> selects the server's default model.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Gets the optional second segment (token type 1) for sentence-pair classifiers.</summary>
+    public string? TextPair { get; init; }
+
+    /// <summary>Gets the class index to explain. Set at most one of <see cref="TargetIndex"/> and <see cref="TargetLabel"/>; neither explains the predicted class.</summary>
+    public int? TargetIndex { get; init; }
+
+    /// <summary>Gets the class label to explain (e.g. <c>positive</c>).</summary>
+    public string? TargetLabel { get; init; }
+
+    /// <summary>Gets the number of integration steps; <c>null</c> means the server's default (50).</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>Gets the integration rule; <c>null</c> means Gauss-Legendre (Captum's default).</summary>
+    public IntegrationMethod? Method { get; init; }
+
+    /// <summary>Gets the baseline the input is compared against; <c>null</c> means PAD.</summary>
+    public Baseline? Baseline { get; init; }
+
+    /// <summary>Gets the interpolation rows per ONNX Runtime run; <c>null</c> lets the server choose.</summary>
+    public int? InternalBatchSize { get; init; }
+
+    /// <summary>Gets the relative convergence tolerance; a value above 0 turns on adaptive steps.</summary>
+    public double? Tolerance { get; init; }
+
+    /// <summary>Gets the cap on the step count in adaptive mode; <c>null</c> means 2048.</summary>
+    public int? MaxSteps { get; init; }
+
+    /// <summary>Gets whether texts longer than the model's token limit are cut instead of rejected.</summary>
+    public bool Truncate { get; init; }
+
+    /// <summary>Gets whether gradients are multiplied by (input - baseline); <c>null</c> means true (Captum's default).</summary>
+    public bool? MultiplyByInputs { get; init; }
+
+    /// <summary>Gets the deadline of this call; <c>null</c> uses <see cref="BertIgClientOptions.DefaultDeadline"/>.</summary>
+    public TimeSpan? Deadline { get; init; }
+
+    /// <summary>Builds the wire request for <paramref name="text"/>.</summary>
+    /// <param name="text">The text to explain.</param>
+    /// <returns>The request; it is not validated here.</returns>
+    /// <exception cref="BertIgValidationException">Both <see cref="TargetIndex"/> and <see cref="TargetLabel"/> are set (the proto oneof holds one).</exception>
+    public ExplainRequest ToRequest(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (TargetIndex is not null && TargetLabel is not null)
+        {
+            throw new BertIgValidationException([new FieldViolation("target", "set either target_index or target_label, not both")]);
+        }
+
+        var request = new ExplainRequest
+        {
+            Text = text,
+            Model = Model ?? string.Empty,
+            TextPair = TextPair ?? string.Empty,
+            NSteps = Steps ?? 0,
+            Method = Method ?? IntegrationMethod.GaussLegendre,
+            Baseline = Baseline ?? Contracts.V1.Baseline.Pad,
+            InternalBatchSize = InternalBatchSize ?? 0,
+            Tolerance = Tolerance ?? 0,
+            MaxSteps = MaxSteps ?? 0,
+            Truncate = Truncate,
+        };
+        if (TargetIndex is { } index)
+        {
+            request.TargetIndex = index;
+        }
+        else if (TargetLabel is not null)
+        {
+            request.TargetLabel = TargetLabel;
+        }
+
+        if (MultiplyByInputs is { } multiply)
+        {
+            request.MultiplyByInputs = multiply;
+        }
+
+        return request;
+    }
+}

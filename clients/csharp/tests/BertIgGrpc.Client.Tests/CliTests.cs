@@ -1,0 +1,94 @@
+using BertIgGrpc.Cli;
+using BertIgGrpc.Cli.Commands;
+using BertIgGrpc.Contracts.V1;
+using Spectre.Console;
+
+namespace BertIgGrpc.Client.Tests;
+
+/// <summary>Runs the `bertig` entry point in-process with a captured console.</summary>
+internal static class CliRunner
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 200;
+        var code = await BertigApp.RunAsync(args, console);
+        return (code, writer.ToString());
+    }
+}
+
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Explain_UnknownMethod_FailsNamingOptionWithoutServer()
+    {
+        var (code, output) = await CliRunner.RunAsync("explain", "text", "--method", "simpson", "--server", "http://127.0.0.1:1");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--method", output, StringComparison.Ordinal);
+        Assert.Contains("riemann_trapezoid", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Explain_BadServerUrl_FailsNamingOption()
+    {
+        var (code, output) = await CliRunner.RunAsync("explain", "text", "--server", "ftp://host");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--server", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Explain_BlankText_ReturnsInvalidRequestCodeNamingField()
+    {
+        var (code, output) = await CliRunner.RunAsync("explain", "  ", "--server", "http://127.0.0.1:1");
+
+        Assert.Equal(ServerCommand<ServerSettings>.InvalidRequestExitCode, code);
+        Assert.Contains("text", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("riemann_left", IntegrationMethod.RiemannLeft)]
+    [InlineData("GAUSS_LEGENDRE", IntegrationMethod.GaussLegendre)]
+    [InlineData("riemann-trapezoid", IntegrationMethod.RiemannTrapezoid)]
+    public void TryParseName_CaptumSpelling_ParsesMethod(string text, IntegrationMethod expected)
+    {
+        Assert.True(ExplainSettings.TryParseName<IntegrationMethod>(text, out var method));
+        Assert.Equal(expected, method);
+    }
+
+    [Fact]
+    public void ToExplainOptions_NumericTarget_IsIndexAndWordTarget_IsLabel()
+    {
+        var byIndex = new ExplainSettings { Text = "t", Target = "1" }.ToExplainOptions();
+        var byLabel = new ExplainSettings { Text = "t", Target = "positive" }.ToExplainOptions();
+
+        Assert.Equal((1, (string?)null), (byIndex.TargetIndex, byIndex.TargetLabel));
+        Assert.Equal(((int?)null, "positive"), (byLabel.TargetIndex, byLabel.TargetLabel));
+    }
+
+    [Fact]
+    public void ResolveServer_NoOption_UsesEnvironmentThenDefault()
+    {
+        var previous = Environment.GetEnvironmentVariable(ServerSettings.ServerEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ServerSettings.ServerEnvironmentVariable, "http://10.1.2.3:9000");
+            Assert.Equal(new Uri("http://10.1.2.3:9000"), new ServerSettings().ResolveServer());
+            Assert.Equal(new Uri("http://127.0.0.2:1"), new ServerSettings { Server = "http://127.0.0.2:1" }.ResolveServer());
+            Environment.SetEnvironmentVariable(ServerSettings.ServerEnvironmentVariable, null);
+            Assert.Equal(new Uri(BertIgClientOptions.DefaultAddress), new ServerSettings().ResolveServer());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ServerSettings.ServerEnvironmentVariable, previous);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+"""The Pythonic client for bertig.v1.Explainer."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional, Sequence, Union
+
+import grpc
+
+from ._gen.bertig.v1 import explainer_pb2 as pb
+from ._gen.bertig.v1 import explainer_pb2_grpc as pb_grpc
+from .errors import from_rpc_error
+from .models import ExplainEvent, ModelInfo, Prediction, Progress, Result
+
+_UNSET = object()
+
+
+class Client:
+    """A client for the BertIgGrpc explainer service.
+
+    >>> with Client("127.0.0.1:50051") as client:
+    ...     result = client.explain_unary("This movie is superb")
+
+    Failed calls raise :class:`~bertig_client.ValidationError` for rejected requests (with the
+    offending fields in ``.violations``) and :class:`~bertig_client.BertIgError` otherwise.
+    """
+
+    def __init__(self, target: str = "127.0.0.1:50051", *, channel: Optional[grpc.Channel] = None,
+                 timeout: Optional[float] = None) -> None:
+        """
+        :param target: host:port of the gRPC endpoint (plaintext).
+        :param channel: an existing channel to use instead (e.g. a secure one); not closed by us.
+        :param timeout: default deadline in seconds for every call.
+        """
+        self._owns_channel = channel is None
+        self._channel = channel if channel is not None else grpc.insecure_channel(target)
+        self._stub = pb_grpc.ExplainerStub(self._channel)
+        self._timeout = timeout
+
+    def explain(self, text: str, *, model: str = "", text_pair: str = "",
+                target: Union[int, str, None] = None, n_steps: int = 0, method: str = "GAUSS_LEGENDRE",
+                baseline: str = "PAD", internal_batch_size: int = 0, tolerance: float = 0.0,
+                max_steps: int = 0, truncate: bool = False, multiply_by_inputs: Optional[bool] = None,
+                timeout: Optional[float] = None) -> Iterator[ExplainEvent]:
+        """Streams :class:`Progress` events, then one :class:`Result`.
+
+        ``target`` is a class index or label (None explains the predicted class); ``method`` and
+        ``baseline`` are IntegrationMethod / Baseline names; zero values mean server defaults.
+        """
+        request = _explain_request(text, model, text_pair, target, n_steps, method, baseline,
+                                   internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
+        call = self._stub.Explain(request, timeout=self._deadline(timeout))
+        try:
+            for event in call:
+                kind = event.WhichOneof("event")
+                if kind == "progress":
+                    yield Progress.from_proto(event.progress)
+                elif kind == "result":
+                    yield Result.from_proto(event.result)
+                # Unknown (newer) event kinds are skipped rather than failing the stream.
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from error
+        finally:
+            # Stopping iteration early cancels the server's work.
+            call.cancel()
+
+    def explain_unary(self, text: str, *, model: str = "", text_pair: str = "",
+                      target: Union[int, str, None] = None, n_steps: int = 0, method: str = "GAUSS_LEGENDRE",
+                      baseline: str = "PAD", internal_batch_size: int = 0, tolerance: float = 0.0,
+                      max_steps: int = 0, truncate: bool = False, multiply_by_inputs: Optional[bool] = None,
+                      timeout: Optional[float] = None) -> Result:
+        """Explains ``text`` and returns only the final :class:`Result` (same options as explain)."""
+        request = _explain_request(text, model, text_pair, target, n_steps, method, baseline,
+                                   internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
+        try:
+            return Result.from_proto(self._stub.ExplainUnary(request, timeout=self._deadline(timeout)))
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from error
+
+    def predict(self, texts: Union[str, Sequence[str]], *, model: str = "", truncate: bool = False,
+                timeout: Optional[float] = None) -> list[Prediction]:
+        """Classifies one text or several; returns one Prediction per text, in order."""
+        request = pb.PredictRequest(texts=[texts] if isinstance(texts, str) else list(texts),
+                                    model=model, truncate=truncate)
+        try:
+            response = self._stub.Predict(request, timeout=self._deadline(timeout))
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from error
+        return [Prediction.from_proto(p) for p in response.predictions]
+
+    def list_models(self, *, timeout: Optional[float] = None) -> list[ModelInfo]:
+        """The models the server has loaded."""
+        try:
+            response = self._stub.ListModels(pb.ListModelsRequest(), timeout=self._deadline(timeout))
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from error
+        return [ModelInfo.from_proto(m) for m in response.models]
+
+    def close(self) -> None:
+        """Closes the channel if this client created it."""
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _deadline(self, timeout: Optional[float]) -> Optional[float]:
+        return timeout if timeout is not None else self._timeout
+
+
+def _explain_request(text: str, model: str, text_pair: str, target: Union[int, str, None], n_steps: int,
+                     method: str, baseline: str, internal_batch_size: int, tolerance: float, max_steps: int,
+                     truncate: bool, multiply_by_inputs: Optional[bool]) -> pb.ExplainRequest:
+    request = pb.ExplainRequest(
+        text=text, model=model, text_pair=text_pair, n_steps=n_steps,
+        method=_enum_value(pb.IntegrationMethod, method, "method"),
+        baseline=_enum_value(pb.Baseline, baseline, "baseline"),
+        internal_batch_size=internal_batch_size, tolerance=tolerance, max_steps=max_steps, truncate=truncate)
+    # bool is an int subclass: a bool target is a caller mistake, not class 0/1.
+    if isinstance(target, bool):
+        raise TypeError("target must be a class index (int) or label (str), not bool")
+    if isinstance(target, int):
+        request.target_index = target
+    elif isinstance(target, str):
+        request.target_label = target
+    elif target is not None:
+        raise TypeError(f"target must be int, str or None, not {type(target).__name__}")
+    if multiply_by_inputs is not None:
+        request.multiply_by_inputs = multiply_by_inputs
+    return request
+
+
+def _enum_value(enum: object, name: str, parameter: str) -> int:
+    try:
+        return enum.Value(name.upper())  # type: ignore[attr-defined]
+    except ValueError:
+        choices = ", ".join(enum.keys())  # type: ignore[attr-defined]
+        raise ValueError(f"{parameter} must be one of {choices}, not {name!r}") from None

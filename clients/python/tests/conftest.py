@@ -1,0 +1,113 @@
+"""Starts the real BertIgGrpc server for the test session: free loopback ports, a temporary
+cache directory, wait for grpc.health.v1 SERVING, stop it afterwards."""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+PYTHON_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PYTHON_ROOT))
+import build_protos  # noqa: E402
+
+# Stubs are generated from protos/ at test time, never committed.
+build_protos.generate()
+
+import grpc  # noqa: E402
+
+from bertig_client import Client  # noqa: E402
+from bertig_client._gen.grpc.health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
+
+
+def _repo_root() -> Path:
+    for directory in PYTHON_ROOT.parents:
+        if (directory / "BertIgGrpc.sln").is_file():
+            return directory
+    raise RuntimeError(f"BertIgGrpc.sln not found above {PYTHON_ROOT}")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_command(root: Path) -> tuple[list[str], Path]:
+    """BERTIG_SERVER_DLL, else the Debug build output, else `dotnet run` (builds on first use)."""
+    dll = Path(os.environ.get("BERTIG_SERVER_DLL",
+                              root / "src/BertIgGrpc.Server/bin/Debug/net10.0/BertIgGrpc.Server.dll"))
+    if dll.is_file():
+        return ["dotnet", str(dll.resolve())], dll.resolve().parent
+    return ["dotnet", "run", "--project", str(root / "src/BertIgGrpc.Server"), "--"], root
+
+
+def _wait_serving(address: str, process: subprocess.Popen, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    last = "no answer yet"
+    with grpc.insecure_channel(address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited early with code {process.returncode}")
+            try:
+                status = health.Check(health_pb2.HealthCheckRequest(service=""), timeout=2).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+                last = health_pb2.HealthCheckResponse.ServingStatus.Name(status)
+            except grpc.RpcError as error:
+                last = f"{error.code().name}: {error.details()}"
+            time.sleep(0.5)
+    raise RuntimeError(f"server not SERVING after {timeout_s:.0f}s (last: {last})")
+
+
+@pytest.fixture(scope="session")
+def server_address() -> str:
+    root = _repo_root()
+    grpc_port, http_port = _free_port(), _free_port()
+    shared_cache = os.environ.get("BERTIG_TEST_CACHE_DIR")  # lets suites share one model build
+    cache_dir = shared_cache or tempfile.mkdtemp(prefix="bertig-py-cache-")
+    address = f"127.0.0.1:{grpc_port}"
+    command, cwd = _server_command(root)
+    process = subprocess.Popen(
+        [*command,
+         f"--Kestrel:Endpoints:Grpc:Url=http://{address}",
+         f"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{http_port}",
+         f"--BertIg:CacheDirectory={cache_dir}"],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    output: collections.deque[bytes] = collections.deque(maxlen=300)
+    # Drain the pipe so the server never blocks on a full buffer; keep the tail for failures.
+    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, b"")), daemon=True)
+    reader.start()
+    try:
+        _wait_serving(address, process, float(os.environ.get("BERTIG_SERVER_START_TIMEOUT_S", "300")))
+        yield address
+    except RuntimeError as error:
+        tail = b"".join(output).decode(errors="replace")[-6000:]
+        raise RuntimeError(f"{error}\n--- server output (tail) ---\n{tail}") from None
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if shared_cache is None:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+@pytest.fixture()
+def client(server_address: str):
+    with Client(server_address, timeout=120) as c:
+        yield c

@@ -1,0 +1,183 @@
+import { create } from "@bufbuild/protobuf";
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import {
+  Baseline,
+  Explainer,
+  ExplainRequestSchema,
+  IntegrationMethod,
+  ListModelsRequestSchema,
+  PredictRequestSchema,
+  type ExplainProgress,
+  type ExplainRequest,
+  type ExplainResult,
+  type ModelInfo,
+  type PredictResponse,
+} from "./gen/bertig/v1/explainer_pb.js";
+import { toClientError } from "./errors.js";
+
+/** Options for one call. */
+export interface CallOptions {
+  /** Deadline for the call in milliseconds (sent as `grpc-timeout`). */
+  readonly timeoutMs?: number;
+  /** Cancels the call. */
+  readonly signal?: AbortSignal;
+}
+
+/** What to explain and how; every member is optional and maps to a field of `ExplainRequest`. */
+export interface ExplainOptions extends CallOptions {
+  /** Model name; omitted selects the server's default model. */
+  readonly model?: string;
+  /** Second segment for sentence-pair classifiers. */
+  readonly textPair?: string;
+  /** Class to explain, by index or label; omitted explains the predicted class. */
+  readonly target?: number | string;
+  /** Integration steps; omitted means the server default (50). */
+  readonly nSteps?: number;
+  readonly method?: IntegrationMethod;
+  readonly baseline?: Baseline;
+  /** Interpolation rows per ONNX Runtime run; omitted lets the server choose. */
+  readonly internalBatchSize?: number;
+  /** > 0 turns on adaptive steps (see the proto). */
+  readonly tolerance?: number;
+  /** Step cap in adaptive mode. */
+  readonly maxSteps?: number;
+  /** Cut texts longer than the model's token limit instead of failing. */
+  readonly truncate?: boolean;
+  /** Multiply gradients by (input - baseline); the server's default is true. */
+  readonly multiplyByInputs?: boolean;
+}
+
+/** Options for {@link BertIgClient.predict}. */
+export interface PredictOptions extends CallOptions {
+  readonly model?: string;
+  readonly truncate?: boolean;
+}
+
+/** One event of a streaming explanation: progress while integrating, then one result. */
+export type ExplainEvent =
+  | { readonly kind: "progress"; readonly progress: ExplainProgress }
+  | { readonly kind: "result"; readonly result: ExplainResult };
+
+/** Options for {@link BertIgClient}. */
+export interface BertIgClientOptions {
+  /** Deadline applied to calls that set no `timeoutMs`. */
+  readonly defaultTimeoutMs?: number;
+  /** Use this transport instead of a new gRPC (HTTP/2) transport, e.g. to add interceptors. */
+  readonly transport?: Transport;
+}
+
+/**
+ * Typed client for `bertig.v1.Explainer` over gRPC (HTTP/2, h2c for `http://` URLs).
+ * Validation failures are thrown as {@link ValidationError}; other failures as `ConnectError`.
+ */
+export class BertIgClient {
+  private readonly client: Client<typeof Explainer>;
+  private readonly session: Http2SessionManager | undefined;
+
+  /** @param baseUrl the server's gRPC address, e.g. `http://127.0.0.1:50051`. */
+  constructor(baseUrl: string, options: BertIgClientOptions = {}) {
+    let transport = options.transport;
+    if (transport === undefined) {
+      // Own the HTTP/2 session so close() can release the socket and let Node exit.
+      this.session = new Http2SessionManager(baseUrl);
+      transport = createGrpcTransport({
+        baseUrl,
+        sessionManager: this.session,
+        defaultTimeoutMs: options.defaultTimeoutMs,
+      });
+    }
+    this.client = createClient(Explainer, transport);
+  }
+
+  /** Streams progress events and then the final result for `text`. */
+  async *explain(text: string, options: ExplainOptions = {}): AsyncGenerator<ExplainEvent, void, undefined> {
+    try {
+      for await (const event of this.client.explain(toExplainRequest(text, options), callOptions(options))) {
+        switch (event.event.case) {
+          case "progress":
+            yield { kind: "progress", progress: event.event.value };
+            break;
+          case "result":
+            yield { kind: "result", result: event.event.value };
+            break;
+          default:
+            // An event kind newer than this client: skip rather than fail the stream.
+            break;
+        }
+      }
+    } catch (reason) {
+      throw toClientError(reason);
+    }
+  }
+
+  /** Explains `text` and returns only the final result. */
+  async explainUnary(text: string, options: ExplainOptions = {}): Promise<ExplainResult> {
+    try {
+      return await this.client.explainUnary(toExplainRequest(text, options), callOptions(options));
+    } catch (reason) {
+      throw toClientError(reason);
+    }
+  }
+
+  /** Classifies one text or several (the server runs them as padded batches). */
+  async predict(texts: string | readonly string[], options: PredictOptions = {}): Promise<PredictResponse> {
+    const request = create(PredictRequestSchema, {
+      texts: typeof texts === "string" ? [texts] : [...texts],
+      model: options.model ?? "",
+      truncate: options.truncate ?? false,
+    });
+    try {
+      return await this.client.predict(request, callOptions(options));
+    } catch (reason) {
+      throw toClientError(reason);
+    }
+  }
+
+  /** The models the server has loaded. */
+  async listModels(options: CallOptions = {}): Promise<ModelInfo[]> {
+    try {
+      const response = await this.client.listModels(create(ListModelsRequestSchema), callOptions(options));
+      return response.models;
+    } catch (reason) {
+      throw toClientError(reason);
+    }
+  }
+
+  /** Closes the HTTP/2 connection (only when the client created its own transport). */
+  close(): void {
+    this.session?.abort();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function callOptions(options: CallOptions): { timeoutMs?: number; signal?: AbortSignal } {
+  return { timeoutMs: options.timeoutMs, signal: options.signal };
+}
+
+/** Maps the friendly options onto the generated request message. */
+export function toExplainRequest(text: string, options: ExplainOptions = {}): ExplainRequest {
+  const target: ExplainRequest["target"] =
+    options.target === undefined
+      ? { case: undefined }
+      : typeof options.target === "number"
+        ? { case: "targetIndex", value: options.target }
+        : { case: "targetLabel", value: options.target };
+  return create(ExplainRequestSchema, {
+    text,
+    model: options.model ?? "",
+    textPair: options.textPair ?? "",
+    target,
+    nSteps: options.nSteps ?? 0,
+    method: options.method ?? IntegrationMethod.GAUSS_LEGENDRE,
+    baseline: options.baseline ?? Baseline.PAD,
+    internalBatchSize: options.internalBatchSize ?? 0,
+    tolerance: options.tolerance ?? 0,
+    maxSteps: options.maxSteps ?? 0,
+    truncate: options.truncate ?? false,
+    multiplyByInputs: options.multiplyByInputs,
+  });
+}

@@ -1,0 +1,21 @@
+export {
+  BertIgClient,
+  toExplainRequest,
+  type BertIgClientOptions,
+  type CallOptions,
+  type ExplainEvent,
+  type ExplainOptions,
+  type PredictOptions,
+} from "./client.js";
+export { ValidationError, toClientError, type FieldViolation } from "./errors.js";
+export {
+  Baseline,
+  IntegrationMethod,
+  type ExplainProgress,
+  type ExplainResult,
+  type ModelInfo,
+  type Prediction,
+  type PredictResponse,
+  type TokenAttribution,
+} from "./gen/bertig/v1/explainer_pb.js";
+export { ConnectError, Code } from "@connectrpc/connect";

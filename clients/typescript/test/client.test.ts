@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import {
+  BertIgClient,
+  Code,
+  ConnectError,
+  ValidationError,
+  type ExplainProgress,
+  type ExplainResult,
+  type TokenAttribution,
+} from "../src/index.js";
+import { repoRoot, startServer, type TestServer } from "./server.js";
+
+const run = promisify(execFile);
+
+/** The non-special token with the largest attribution. */
+function topToken(tokens: readonly TokenAttribution[]): TokenAttribution {
+  const candidates = tokens.filter((t) => !t.special);
+  assert.ok(candidates.length > 0, "result has no non-special tokens");
+  return candidates.reduce((best, t) => (t.attribution > best.attribution ? t : best));
+}
+
+let server: TestServer;
+let client: BertIgClient;
+
+before(async () => {
+  server = await startServer();
+  client = new BertIgClient(server.grpcUrl, { defaultTimeoutMs: 120_000 });
+});
+
+after(async () => {
+  client?.close();
+  await server?.stop();
+});
+
+describe("BertIgClient", () => {
+  test("explain streams progress events then a result whose top token is 'superb'", async () => {
+    const progress: ExplainProgress[] = [];
+    const results: ExplainResult[] = [];
+    for await (const event of client.explain("This movie is superb")) {
+      if (event.kind === "progress") {
+        assert.equal(results.length, 0, "progress after the result");
+        progress.push(event.progress);
+      } else {
+        results.push(event.result);
+      }
+    }
+    assert.ok(progress.length > 0, "no progress events");
+    assert.equal(results.length, 1, "expected exactly one result");
+    const last = progress[progress.length - 1]!;
+    assert.ok(last.stepsDone <= last.stepsTotal && last.stepsTotal > 0);
+    const result = results[0]!;
+    assert.equal(result.prediction?.label, "positive");
+    assert.equal(topToken(result.tokens).token, "superb");
+    assert.ok(Math.abs(result.convergenceDelta) < 0.1 * Math.abs(result.scoreInput - result.scoreBaseline) + 1e-3);
+  });
+
+  test("explainUnary returns the same top token as the stream", async () => {
+    const result = await client.explainUnary("This movie is superb", { nSteps: 32 });
+    assert.equal(result.nSteps, 32);
+    assert.equal(topToken(result.tokens).token, "superb");
+  });
+
+  test("predict classifies a batch in order", async () => {
+    const response = await client.predict(["This movie is superb", "This movie is terrible and boring"]);
+    assert.deepEqual(
+      response.predictions.map((p) => p.label),
+      ["positive", "negative"],
+    );
+  });
+
+  test("listModels includes the default model", async () => {
+    const models = await client.listModels();
+    const defaults = models.filter((m) => m.isDefault);
+    assert.equal(defaults.length, 1);
+    assert.equal(defaults[0]!.name, "minilm-sentiment");
+    assert.deepEqual(defaults[0]!.labels, ["negative", "positive"]);
+  });
+
+  test("empty text fails with a ValidationError naming the field 'text'", async () => {
+    const error = await client.explainUnary("").then(
+      () => assert.fail("expected a validation error"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ValidationError, `not a ValidationError: ${String(error)}`);
+    assert.ok(error instanceof ConnectError);
+    assert.equal(error.code, Code.InvalidArgument);
+    assert.ok(error.violation("text"), `no 'text' violation in ${JSON.stringify(error.violations)}`);
+    assert.ok(error.violation("text")!.description.length > 0);
+  });
+
+  test("streaming explain of empty text fails the same way", async () => {
+    await assert.rejects(
+      async () => {
+        for await (const _ of client.explain("   ")) {
+          // Drain: the error arrives as the stream's status.
+        }
+      },
+      (e: unknown) => e instanceof ValidationError && e.violations.some((v) => v.field === "text"),
+    );
+  });
+});
+
+describe("ghz recipes (checked with buf curl over server reflection)", () => {
+  const ghzDir = join(repoRoot(), "clients", "ghz");
+  const buf = join(repoRoot(), "clients", "typescript", "node_modules", ".bin", "buf");
+
+  /** Runs a ghz config's call with its data file through `buf curl --reflect`. */
+  async function curl(configFile: string): Promise<unknown[]> {
+    const config = JSON.parse(readFileSync(join(ghzDir, configFile), "utf8")) as {
+      call: string;
+      "data-file": string;
+      insecure: boolean;
+    };
+    assert.equal(config.insecure, true);
+    // ghz names methods package.Service.Method; buf curl wants package.Service/Method.
+    const dot = config.call.lastIndexOf(".");
+    const path = `${config.call.slice(0, dot)}/${config.call.slice(dot + 1)}`;
+    const { stdout } = await run(
+      buf,
+      [
+        "curl",
+        "--protocol",
+        "grpc",
+        "--http2-prior-knowledge",
+        "--reflect",
+        "--timeout",
+        "120s",
+        "-d",
+        `@${join(ghzDir, config["data-file"])}`,
+        `${server.grpcUrl}/${path}`,
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    // buf curl prints one pretty JSON object per response message.
+    return splitJsonObjects(stdout);
+  }
+
+  test("predict.ghz.json data is accepted via reflection", async () => {
+    const [response] = (await curl("predict.ghz.json")) as [{ predictions: { label: string }[] }];
+    assert.equal(response.predictions.length, 3);
+    assert.equal(response.predictions[0]!.label, "positive");
+  });
+
+  test("explain-unary.ghz.json data is accepted via reflection", async () => {
+    const [result] = (await curl("explain-unary.ghz.json")) as [{ tokens: { token: string }[] }];
+    assert.ok(result.tokens.some((t) => t.token === "superb"));
+  });
+
+  test("explain-stream.ghz.json streams progress then a result via reflection", async () => {
+    const events = (await curl("explain-stream.ghz.json")) as { progress?: unknown; result?: unknown }[];
+    assert.ok(events.length >= 2);
+    assert.ok(events.slice(0, -1).every((e) => e.progress !== undefined));
+    assert.ok(events[events.length - 1]!.result !== undefined);
+  });
+});
+
+/** Splits concatenated JSON documents (buf curl's output for streams) into values. */
+function splitJsonObjects(text: string): unknown[] {
+  const values: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === "{") {
+      if (depth++ === 0) start = i;
+    } else if (c === "}" && --depth === 0) {
+      values.push(JSON.parse(text.slice(start, i + 1)));
+    }
+  }
+  return values;
+}

@@ -1,0 +1,240 @@
+// Wires the page: lists models, streams Explain over gRPC-Web, shows progress, a live preview
+// and the final report. One call runs per page; a new Explain or leaving the page aborts it.
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import reportCss from "./report.css";
+import { normalizeL2, type TokenView } from "./attribution.js";
+import { createExplainerClient } from "./client.js";
+import { buildReportHtml, downloadHtml } from "./download.js";
+import {
+  Baseline,
+  ExplainRequestSchema,
+  IntegrationMethod,
+  type ExplainProgress,
+  type ExplainRequest,
+  type ExplainResult,
+  type ModelInfo,
+} from "./gen/bertig/v1/explainer_pb.js";
+import { buildReport, renderTokens, type Granularity, type ReportLabels } from "./report.js";
+
+type RunState = "idle" | "running" | "done" | "error" | "cancelled";
+
+interface Finished {
+  readonly result: ExplainResult;
+  readonly text: string;
+  readonly textPair: string;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (node === null) throw new Error(`The page is missing #${id}.`);
+  return node as T;
+}
+
+const ui = {
+  form: byId<HTMLFormElement>("explain-form"),
+  text: byId<HTMLTextAreaElement>("text"),
+  textPair: byId<HTMLTextAreaElement>("text-pair"),
+  model: byId<HTMLSelectElement>("model"),
+  target: byId<HTMLSelectElement>("target"),
+  method: byId<HTMLSelectElement>("method"),
+  baseline: byId<HTMLSelectElement>("baseline"),
+  steps: byId<HTMLInputElement>("steps"),
+  explain: byId<HTMLButtonElement>("explain"),
+  cancel: byId<HTMLButtonElement>("cancel"),
+  progress: byId<HTMLDivElement>("progress"),
+  progressFill: byId<HTMLDivElement>("progress-fill"),
+  progressText: byId<HTMLParagraphElement>("progress-text"),
+  status: byId<HTMLParagraphElement>("status"),
+  preview: byId<HTMLDivElement>("preview"),
+  previewTokens: byId<HTMLDivElement>("preview-tokens"),
+  result: byId<HTMLElement>("result"),
+  report: byId<HTMLDivElement>("report"),
+  viewTokens: byId<HTMLInputElement>("view-tokens"),
+  viewWords: byId<HTMLInputElement>("view-words"),
+  download: byId<HTMLButtonElement>("download"),
+};
+
+const client = createExplainerClient();
+let models: ModelInfo[] = [];
+let current: AbortController | undefined;
+let finished: Finished | undefined;
+
+function setRunState(state: RunState): void {
+  document.body.dataset.runState = state;
+  ui.progress.dataset.state = state;
+  ui.cancel.disabled = state !== "running";
+}
+
+function setStatus(message: string, kind: "info" | "error" = "info"): void {
+  ui.status.textContent = message;
+  ui.status.dataset.kind = kind;
+}
+
+function setProgress(percent: number, text: string): void {
+  const clamped = Math.max(0, Math.min(100, Math.round(percent)));
+  ui.progress.setAttribute("aria-valuenow", String(clamped));
+  ui.progress.setAttribute("aria-valuetext", text);
+  ui.progressFill.style.width = `${clamped}%`;
+  ui.progressText.textContent = text;
+}
+
+function describeError(error: unknown): string {
+  const err = ConnectError.from(error);
+  return `${Code[err.code] ?? "Error"}: ${err.rawMessage}`;
+}
+
+function selectedModel(): ModelInfo | undefined {
+  const name = ui.model.value;
+  return name === "" ? models.find((m) => m.isDefault) : models.find((m) => m.name === name);
+}
+
+function updateTargets(): void {
+  const labels = selectedModel()?.labels ?? [];
+  const options = [new Option("(predicted)", "")];
+  for (const label of labels) options.push(new Option(label, label));
+  ui.target.replaceChildren(...options);
+}
+
+async function loadModels(): Promise<void> {
+  try {
+    const response = await client.listModels({});
+    models = response.models;
+    const options = [new Option("(server default)", "")];
+    for (const model of models) {
+      const option = new Option(`${model.name} (${model.labels.join(" / ")})`, model.name);
+      option.selected = model.isDefault;
+      options.push(option);
+    }
+    ui.model.replaceChildren(...options);
+  } catch (error) {
+    // The page still works with the server's default model; say why the list is empty.
+    setStatus(`Could not list models - ${describeError(error)}`, "error");
+  }
+  updateTargets();
+}
+
+function buildRequest(): ExplainRequest {
+  const method = IntegrationMethod[ui.method.value as keyof typeof IntegrationMethod];
+  const baseline = Baseline[ui.baseline.value as keyof typeof Baseline];
+  return create(ExplainRequestSchema, {
+    model: ui.model.value,
+    text: ui.text.value,
+    textPair: ui.textPair.value,
+    target: ui.target.value === "" ? { case: undefined } : { case: "targetLabel", value: ui.target.value },
+    nSteps: ui.steps.valueAsNumber,
+    method,
+    baseline,
+  });
+}
+
+function showProgress(progress: ExplainProgress): void {
+  const total = progress.stepsTotal;
+  const percent = total > 0 ? (100 * progress.stepsDone) / total : 0;
+  setProgress(percent, `Step ${progress.stepsDone} / ${total} - ${progress.elapsedMs.toFixed(0)} ms`);
+  if (progress.tokens.length === 0) return;
+  const normalized = normalizeL2(progress.tokens.map((t) => t.attribution));
+  const views: TokenView[] = progress.tokens.map((t, i) => ({
+    token: t.token,
+    attribution: t.attribution,
+    normalized: normalized[i] ?? 0,
+    special: t.special,
+    segment: t.segment,
+  }));
+  renderTokens(document, ui.previewTokens, views);
+  ui.preview.hidden = false;
+}
+
+function granularity(): Granularity {
+  return ui.viewWords.checked ? "words" : "tokens";
+}
+
+function labelsOf(result: ExplainResult): ReportLabels {
+  return { method: IntegrationMethod[result.method] ?? String(result.method), baseline: Baseline[result.baseline] ?? String(result.baseline) };
+}
+
+function renderResult(): void {
+  if (finished === undefined) return;
+  ui.report.replaceChildren(buildReport(document, finished.result, granularity(), labelsOf(finished.result)));
+  ui.result.hidden = false;
+}
+
+function showResult(result: ExplainResult, text: string, textPair: string): void {
+  finished = { result, text, textPair };
+  setProgress(100, `Done: ${result.nSteps} steps in ${result.elapsedMs.toFixed(0)} ms`);
+  ui.preview.hidden = true;
+  renderResult();
+}
+
+async function explain(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  current?.abort();
+  const controller = new AbortController();
+  current = controller;
+  const request = buildRequest();
+
+  finished = undefined;
+  ui.result.hidden = true;
+  ui.preview.hidden = true;
+  ui.previewTokens.replaceChildren();
+  setProgress(0, "Starting...");
+  setStatus("");
+  setRunState("running");
+
+  let gotResult = false;
+  try {
+    for await (const message of client.explain(request, { signal: controller.signal })) {
+      if (message.event.case === "progress") {
+        showProgress(message.event.value);
+      } else if (message.event.case === "result") {
+        gotResult = true;
+        showResult(message.event.value, request.text, request.textPair);
+      }
+    }
+    if (!gotResult) throw new ConnectError("the stream ended without a result", Code.DataLoss);
+    setRunState("done");
+  } catch (error) {
+    if (controller !== current) return; // A newer run owns the UI now.
+    if (controller.signal.aborted) {
+      setStatus("Cancelled.");
+      setRunState("cancelled");
+    } else {
+      setStatus(describeError(error), "error");
+      setRunState("error");
+    }
+  } finally {
+    if (controller === current) current = undefined;
+  }
+}
+
+function cancelRun(): void {
+  current?.abort();
+}
+
+function init(): void {
+  // One stylesheet source for the page and for downloaded reports.
+  const style = document.createElement("style");
+  style.textContent = reportCss;
+  document.head.append(style);
+
+  setRunState("idle");
+  ui.form.addEventListener("submit", (e) => void explain(e));
+  ui.cancel.addEventListener("click", cancelRun);
+  ui.model.addEventListener("change", updateTargets);
+  ui.viewTokens.addEventListener("change", renderResult);
+  ui.viewWords.addEventListener("change", renderResult);
+  ui.download.addEventListener("click", () => {
+    if (finished === undefined) return;
+    const html = buildReportHtml(finished.result, granularity(), labelsOf(finished.result), finished.text, finished.textPair);
+    downloadHtml(`explanation-${finished.result.model || "model"}.html`, html);
+  });
+  // Closing or leaving the tab cancels the server-side computation instead of letting it run on.
+  window.addEventListener("pagehide", cancelRun);
+  window.addEventListener("beforeunload", cancelRun);
+
+  void loadModels().finally(() => {
+    document.body.dataset.ready = "true";
+  });
+}
+
+init();

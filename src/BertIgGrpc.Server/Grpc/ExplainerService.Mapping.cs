@@ -1,0 +1,142 @@
+using BertIgGrpc.Contracts.V1;
+using BertIgGrpc.Engine.Models;
+using EngineAttribution = BertIgGrpc.Engine.Attribution;
+
+namespace BertIgGrpc.Server.Grpc;
+
+/// <summary>Static mappings between the wire contract (bertig.v1) and the engine's records.</summary>
+public sealed partial class ExplainerService
+{
+    /// <summary>Integration steps when the request leaves <c>n_steps</c> at 0 (the contract's default).</summary>
+    internal const int DefaultSteps = 50;
+
+    /// <summary>Adaptive step cap when the request leaves <c>max_steps</c> at 0 (the contract's default).</summary>
+    internal const int DefaultMaxSteps = 2048;
+
+    internal static EngineAttribution.ExplainRequestOptions ToEngine(ExplainRequest request) => new()
+    {
+        Text = request.Text,
+        TextPair = request.TextPair.Length == 0 ? null : request.TextPair,
+        TargetIndex = request.TargetCase == ExplainRequest.TargetOneofCase.TargetIndex ? request.TargetIndex : null,
+        TargetLabel = request.TargetCase == ExplainRequest.TargetOneofCase.TargetLabel ? request.TargetLabel : null,
+        Steps = request.NSteps == 0 ? DefaultSteps : request.NSteps,
+        Method = ToEngine(request.Method),
+        Baseline = ToEngine(request.Baseline),
+        InternalBatchSize = request.InternalBatchSize,
+        MultiplyByInputs = !request.HasMultiplyByInputs || request.MultiplyByInputs,
+        Tolerance = request.Tolerance,
+        MaxSteps = request.MaxSteps == 0 ? DefaultMaxSteps : request.MaxSteps,
+        Truncate = request.Truncate,
+    };
+
+    // The validator rejects undefined enum values first; these defaults only guard a request that bypassed it.
+    internal static EngineAttribution.IntegrationMethod ToEngine(IntegrationMethod method) => method switch
+    {
+        IntegrationMethod.GaussLegendre => EngineAttribution.IntegrationMethod.GaussLegendre,
+        IntegrationMethod.RiemannLeft => EngineAttribution.IntegrationMethod.RiemannLeft,
+        IntegrationMethod.RiemannRight => EngineAttribution.IntegrationMethod.RiemannRight,
+        IntegrationMethod.RiemannMiddle => EngineAttribution.IntegrationMethod.RiemannMiddle,
+        IntegrationMethod.RiemannTrapezoid => EngineAttribution.IntegrationMethod.RiemannTrapezoid,
+        _ => throw RpcErrors.InvalidArgument("method", $"{(int)method} is not a defined IntegrationMethod value."),
+    };
+
+    internal static EngineAttribution.BaselineKind ToEngine(Baseline baseline) => baseline switch
+    {
+        Baseline.Pad => EngineAttribution.BaselineKind.Pad,
+        Baseline.Mask => EngineAttribution.BaselineKind.Mask,
+        Baseline.Unk => EngineAttribution.BaselineKind.Unk,
+        Baseline.Zero => EngineAttribution.BaselineKind.Zero,
+        _ => throw RpcErrors.InvalidArgument("baseline", $"{(int)baseline} is not a defined Baseline value."),
+    };
+
+    internal static IntegrationMethod ToProto(EngineAttribution.IntegrationMethod method) => method switch
+    {
+        EngineAttribution.IntegrationMethod.GaussLegendre => IntegrationMethod.GaussLegendre,
+        EngineAttribution.IntegrationMethod.RiemannLeft => IntegrationMethod.RiemannLeft,
+        EngineAttribution.IntegrationMethod.RiemannRight => IntegrationMethod.RiemannRight,
+        EngineAttribution.IntegrationMethod.RiemannMiddle => IntegrationMethod.RiemannMiddle,
+        EngineAttribution.IntegrationMethod.RiemannTrapezoid => IntegrationMethod.RiemannTrapezoid,
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown integration method."),
+    };
+
+    internal static Baseline ToProto(EngineAttribution.BaselineKind baseline) => baseline switch
+    {
+        EngineAttribution.BaselineKind.Pad => Baseline.Pad,
+        EngineAttribution.BaselineKind.Mask => Baseline.Mask,
+        EngineAttribution.BaselineKind.Unk => Baseline.Unk,
+        EngineAttribution.BaselineKind.Zero => Baseline.Zero,
+        _ => throw new ArgumentOutOfRangeException(nameof(baseline), baseline, "Unknown baseline."),
+    };
+
+    internal static ExplainResult ToProto(EngineAttribution.Explanation explanation)
+    {
+        var result = new ExplainResult
+        {
+            Prediction = ToProto(explanation.Prediction),
+            TargetIndex = explanation.TargetIndex,
+            TargetLabel = explanation.TargetLabel,
+            ScoreInput = explanation.ScoreInput,
+            ScoreBaseline = explanation.ScoreBaseline,
+            ConvergenceDelta = explanation.ConvergenceDelta,
+            AttributionSum = explanation.AttributionSum,
+            NSteps = explanation.Steps,
+            Method = ToProto(explanation.Method),
+            Baseline = ToProto(explanation.Baseline),
+            Model = explanation.Model,
+            ExecutionProvider = explanation.ExecutionProvider,
+            Truncated = explanation.Truncated,
+            ElapsedMs = explanation.Elapsed.TotalMilliseconds,
+        };
+        result.Tokens.AddRange(explanation.Tokens.Select(ToProto));
+        result.Words.AddRange(explanation.Words.Select(ToProto));
+        return result;
+    }
+
+    internal static ExplainProgress ToProto(EngineAttribution.ExplainProgress progress)
+    {
+        var message = new ExplainProgress
+        {
+            StepsDone = progress.StepsDone,
+            StepsTotal = progress.StepsTotal,
+            ElapsedMs = progress.Elapsed.TotalMilliseconds,
+        };
+        message.Tokens.AddRange(progress.PartialTokens.Select(ToProto));
+        return message;
+    }
+
+    internal static TokenAttribution ToProto(EngineAttribution.TokenAttribution token) => new()
+    {
+        Token = token.Token,
+        Id = token.Id,
+        Start = token.Start,
+        End = token.End,
+        Attribution = token.Attribution,
+        AttributionNormalized = token.AttributionNormalized,
+        Segment = token.Segment,
+        Special = token.Special,
+    };
+
+    internal static Prediction ToProto(EngineAttribution.Prediction prediction)
+    {
+        var message = new Prediction { Label = prediction.Label, Index = prediction.Index, Probability = prediction.Probability };
+        message.Logits.AddRange(prediction.Logits);
+        message.Probabilities.AddRange(prediction.Probabilities);
+        return message;
+    }
+
+    internal static ModelInfo ToProto(ExplainerModel model, bool isDefault)
+    {
+        var info = new ModelInfo
+        {
+            Name = model.Name,
+            MaxTokens = model.MaxTokens,
+            CutTensor = model.CutTensor,
+            Sha256 = model.Sha256,
+            IsDefault = isDefault,
+            ExecutionProvider = model.ExecutionProvider,
+            HiddenSize = model.HiddenSize,
+        };
+        info.Labels.AddRange(model.Labels);
+        return info;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Threading.Channels;
+using BertIgGrpc.Contracts.V1;
+using BertIgGrpc.Engine.Models;
+using BertIgGrpc.Server.Hosting;
+using BertIgGrpc.Server.Infrastructure;
+using Grpc.Core;
+using EngineAttribution = BertIgGrpc.Engine.Attribution;
+
+namespace BertIgGrpc.Server.Grpc;
+
+/// <summary>
+/// The <c>bertig.v1.Explainer</c> service: maps requests to the engine, runs explanations through the
+/// admission gate, and streams progress. Requests arrive already validated (<see cref="ValidationInterceptor"/>);
+/// engine exceptions are mapped to statuses by <see cref="ExceptionInterceptor"/>.
+/// </summary>
+public sealed partial class ExplainerService(
+    ModelRegistry registry,
+    ModelLoadState loadState,
+    ExplanationGate gate,
+    ServerMetrics metrics,
+    ILogger<ExplainerService> logger) : Explainer.ExplainerBase
+{
+    /// <inheritdoc />
+    public override async Task Explain(ExplainRequest request, IServerStreamWriter<ExplainEvent> responseStream, ServerCallContext context)
+    {
+        var model = GetModel(request.Model);
+        var options = ToEngine(request);
+        using var lease = await EnterGateAsync(context);
+
+        // The engine reports after every internal batch on its own thread; a channel keeps the events in
+        // order and lets this handler write them while the computation goes on.
+        var progress = Channel.CreateUnbounded<EngineAttribution.ExplainProgress>(new UnboundedChannelOptions { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var work = RunExplanationAsync(model, options, new ChannelProgress(progress.Writer), stop.Token)
+            .ContinueWith(
+                static (task, writer) => { ((ChannelWriter<EngineAttribution.ExplainProgress>)writer!).TryComplete(); return task; },
+                progress.Writer,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default)
+            .Unwrap();
+
+        try
+        {
+            await foreach (var step in progress.Reader.ReadAllAsync(context.CancellationToken))
+            {
+                await responseStream.WriteAsync(new ExplainEvent { Progress = ToProto(step) }, context.CancellationToken);
+            }
+
+            var explanation = await work;
+            await responseStream.WriteAsync(new ExplainEvent { Result = ToProto(explanation) }, context.CancellationToken);
+        }
+        finally
+        {
+            // Never leave the engine running (or holding its slot) after the call has ended.
+            if (!work.IsCompleted)
+            {
+                await stop.CancelAsync();
+                await work.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<ExplainResult> ExplainUnary(ExplainRequest request, ServerCallContext context)
+    {
+        var model = GetModel(request.Model);
+        var options = ToEngine(request);
+        using var lease = await EnterGateAsync(context);
+        var explanation = await RunExplanationAsync(model, options, progress: null, context.CancellationToken);
+        return ToProto(explanation);
+    }
+
+    /// <inheritdoc />
+    public override async Task<PredictResponse> Predict(PredictRequest request, ServerCallContext context)
+    {
+        var model = GetModel(request.Model);
+        var texts = request.Texts.ToArray();
+
+        // One padded batch run on the thread pool; the engine is synchronous here.
+        var predictions = await Task.Run(() => model.Predict(texts, request.Truncate), context.CancellationToken);
+        var response = new PredictResponse { Model = model.Name };
+        response.Predictions.AddRange(predictions.Select(ToProto));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        EnsureServing();
+        var defaultModel = registry.Default;
+        var response = new ListModelsResponse();
+        response.Models.AddRange(registry.Models.Select(m => ToProto(m, isDefault: ReferenceEquals(m, defaultModel))));
+        return Task.FromResult(response);
+    }
+
+    private ExplainerModel GetModel(string name)
+    {
+        EnsureServing();
+        return registry.Get(name); // ModelNotFoundException -> NOT_FOUND (ExceptionInterceptor)
+    }
+
+    private void EnsureServing()
+    {
+        if (!loadState.IsServing)
+        {
+            ThrowUnavailable(loadState.Description);
+        }
+    }
+
+    private async Task<IDisposable> EnterGateAsync(ServerCallContext context)
+        => await gate.TryEnterAsync(context.CancellationToken) ?? ThrowBusy(context);
+
+    private Task<EngineAttribution.Explanation> RunExplanationAsync(
+        ExplainerModel model, EngineAttribution.ExplainRequestOptions options, IProgress<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
+        => Task.Run(
+            async () =>
+            {
+                // Task.Run: the engine computes synchronously between its awaits, and the handler must stay free to stream.
+                var explanation = await model.ExplainAsync(options, progress, cancellationToken).ConfigureAwait(false);
+                metrics.Steps.WithLabels(explanation.Model).Inc(explanation.Steps);
+                if (explanation.Elapsed > TimeSpan.Zero)
+                {
+                    metrics.StepsPerSecond.WithLabels(explanation.Model).Observe(explanation.Steps / explanation.Elapsed.TotalSeconds);
+                }
+
+                ServerLog.Explained(logger, explanation.Model, explanation.Steps, explanation.Tokens.Count, explanation.TargetLabel,
+                    explanation.ConvergenceDelta, explanation.Elapsed.TotalMilliseconds, explanation.ExecutionProvider);
+                return explanation;
+            },
+            cancellationToken);
+
+    private IDisposable ThrowBusy(ServerCallContext context)
+    {
+        ServerLog.AdmissionRejected(logger, context.Method, gate.Running, gate.Queued);
+        throw RpcErrors.Busy(gate.MaxConcurrent, gate.MaxQueue);
+    }
+
+    private static void ThrowUnavailable(string reason) => throw RpcErrors.Unavailable(reason);
+
+    /// <summary>Forwards engine progress into the channel synchronously, so events keep their order
+    /// (<see cref="Progress{T}"/> would post them to the thread pool and could reorder them).</summary>
+    private sealed class ChannelProgress(ChannelWriter<EngineAttribution.ExplainProgress> writer) : IProgress<EngineAttribution.ExplainProgress>
+    {
+        public void Report(EngineAttribution.ExplainProgress value) => writer.TryWrite(value);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net.Sockets;
+using BertIgGrpc.Engine;
+using BertIgGrpc.Server.Grpc;
+using BertIgGrpc.Server.Infrastructure;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace BertIgGrpc.Server.Hosting;
+
+/// <summary>Registration and endpoint mapping for the BertIgGrpc server (used by Program and by the functional tests).</summary>
+public static class ServerExtensions
+{
+    /// <summary>The gRPC service name health is also reported for (besides the whole server, <c>""</c>).</summary>
+    public const string ExplainerServiceName = "bertig.v1.Explainer";
+
+    /// <summary>
+    /// Adds the engine, admission control, model loading, gRPC (with validation, error mapping and metrics
+    /// interceptors), gRPC health, reflection and health checks. Kestrel endpoints come from the standard
+    /// <c>Kestrel:Endpoints</c> configuration (see appsettings.json).
+    /// </summary>
+    public static WebApplicationBuilder AddBertIgServer(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddOptions<BertIgServerOptions>()
+            .BindConfiguration(BertIgServerOptions.SectionName)
+            .Validate(o => o.MaxQueueLength >= 0, "BertIg:Server:MaxQueueLength must be 0 or more.")
+            .Validate(o => o.ShutdownTimeoutSeconds >= 0, "BertIg:Server:ShutdownTimeoutSeconds must be 0 or more.")
+            .ValidateOnStart();
+        services.AddOptions<HostOptions>().Configure<IOptions<BertIgServerOptions>>(
+            (host, server) => host.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds));
+
+        services.AddBertIgEngine(builder.Configuration);
+
+        services.AddSingleton<ModelLoadState>();
+        services.AddSingleton(_ => new ServerMetrics());
+        services.AddSingleton<ExplanationGate>();
+        services.AddHostedService<ModelLoaderService>();
+
+        services.AddGrpc(options =>
+        {
+            // Outermost first: metrics see the final status, validation runs before any work,
+            // and the exception mapper sits next to the handlers.
+            options.Interceptors.Add<MetricsInterceptor>();
+            options.Interceptors.Add<ValidationInterceptor>();
+            options.Interceptors.Add<ExceptionInterceptor>();
+            options.EnableDetailedErrors = false;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks(options =>
+            {
+                options.Services.Map("", _ => true);
+                options.Services.Map(ExplainerServiceName, _ => true);
+            })
+            .AddCheck<ModelsHealthCheck>("models");
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps the Explainer (gRPC and gRPC-Web), grpc.health.v1.Health, reflection, <c>/healthz</c>,
+    /// <c>/metrics</c>, and the dashboard's static files when <c>wwwroot</c> exists.
+    /// </summary>
+    public static WebApplication MapBertIgServer(this WebApplication app)
+    {
+        var webRoot = app.Environment.WebRootPath;
+        var hasDashboard = !string.IsNullOrEmpty(webRoot) && Directory.Exists(webRoot);
+        if (hasDashboard)
+        {
+            app.UseDefaultFiles();
+            app.UseStaticFiles();
+        }
+
+        // gRPC-Web arrives over HTTP/1.1 on the Http endpoint from the same origin as the dashboard, so no CORS.
+        app.UseGrpcWeb();
+
+        app.MapGrpcService<ExplainerService>().EnableGrpcWeb();
+        app.MapGrpcHealthChecksService().EnableGrpcWeb();
+        app.MapGrpcReflectionService();
+        app.MapHealthChecks("/healthz");
+        app.MapMetrics("/metrics");
+        if (!hasDashboard)
+        {
+            app.MapGet("/", () => Results.Text(
+                "BertIgGrpc server. gRPC: bertig.v1.Explainer (with reflection and grpc.health.v1.Health); HTTP: /healthz, /metrics.\n"));
+        }
+
+        return app;
+    }
+
+    /// <summary>
+    /// Runs until shutdown and returns the process exit code: 0, 3 when a model could not be loaded,
+    /// 2 when an endpoint could not be bound. Each failure is reported as one log line.
+    /// </summary>
+    public static async Task<int> RunBertIgServerAsync(this WebApplication app)
+    {
+        var state = app.Services.GetRequiredService<ModelLoadState>();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException ex) when (ex.InnerException is AddressInUseException or SocketException)
+        {
+            ServerLog.BindFailed(app.Logger, ex.Message);
+            return 2;
+        }
+
+        return state.ExitCode;
+    }
+}

@@ -1,0 +1,153 @@
+using BertIgGrpc.Contracts.V1;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace BertIgGrpc.Server.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class ErrorTests(ServerFixture server)
+{
+    private const string Text = "The plot was thin but the acting was superb.";
+
+    // Many small batches: long enough to still be running when the test acts, and to stop early when cancelled.
+    private static ExplainRequest LongRequest() => new() { Text = Text, NSteps = 2048, InternalBatchSize = 4 };
+
+    [Fact]
+    public async Task ExplainUnary_UnknownModel_ReturnsNotFoundListingLoadedModels()
+    {
+        var exception = await RpcAssert.ThrowsAsync(StatusCode.NotFound,
+            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Model = "no-such-model", Text = Text }).ResponseAsync);
+
+        Assert.Contains("no-such-model", exception.Status.Detail);
+        Assert.Contains(ServerFixture.DefaultModel, exception.Status.Detail);
+        Assert.Equal("no-such-model", exception.GetRpcStatus()!.GetDetail<ResourceInfo>()!.ResourceName);
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task Explain_UnknownModel_ReturnsNotFoundOnTheStream()
+    {
+        using var call = server.Client.Explain(new ExplainRequest { Model = "no-such-model", Text = Text });
+
+        await RpcAssert.ThrowsAsync(StatusCode.NotFound, () => call.ResponseStream.MoveNext());
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task Predict_UnknownModel_ReturnsNotFound()
+    {
+        await RpcAssert.ThrowsAsync(StatusCode.NotFound,
+            () => server.Client.PredictAsync(new PredictRequest { Model = "no-such-model", Texts = { Text } }).ResponseAsync);
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task ExplainUnary_TextOverTokenLimit_ReturnsInvalidArgumentNamingTheLimit()
+    {
+        var maxTokens = (await server.Client.ListModelsAsync(new ListModelsRequest())).Models.Single(m => m.IsDefault).MaxTokens;
+        var text = string.Join(' ', Enumerable.Repeat("good", maxTokens * 2));
+
+        var violation = await RpcAssert.InvalidFieldAsync("text",
+            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = text }).ResponseAsync);
+
+        Assert.Contains(maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), violation.Description);
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task ExplainUnary_UnknownTargetLabel_ReturnsInvalidArgumentListingLabels()
+    {
+        var violation = await RpcAssert.InvalidFieldAsync("target_label",
+            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Text, TargetLabel = "neutral" }).ResponseAsync);
+
+        Assert.Contains("negative", violation.Description);
+        Assert.Contains("positive", violation.Description);
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task ExplainUnary_TargetIndexOutOfRange_ReturnsInvalidArgument()
+    {
+        await RpcAssert.InvalidFieldAsync("target_index",
+            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Text, TargetIndex = 7 }).ResponseAsync);
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task ExplainUnary_MoreCallsThanSlotsAndQueue_ReturnsResourceExhausted()
+    {
+        const int calls = 6;
+        const int admitted = ServerFixture.MaxConcurrent + ServerFixture.MaxQueue;
+        using var stop = new CancellationTokenSource();
+        var outcomes = Enumerable.Range(0, calls)
+            .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync))
+            .ToList();
+
+        // Rejections are immediate; the admitted calls would run for a long time, so stop them once the rest are answered.
+        var deadline = Task.Delay(TimeSpan.FromMinutes(2));
+        while (outcomes.Count(o => o.IsCompleted) < calls - admitted)
+        {
+            Assert.NotSame(deadline, await Task.WhenAny(outcomes.Where(o => !o.IsCompleted).Append(deadline)));
+        }
+
+        await stop.CancelAsync();
+        var statuses = await Task.WhenAll(outcomes);
+
+        Assert.Equal(calls - admitted, statuses.Count(s => s.StatusCode == StatusCode.ResourceExhausted));
+        Assert.All(statuses.Where(s => s.StatusCode == StatusCode.ResourceExhausted), s => Assert.Contains("busy", s.Detail, StringComparison.OrdinalIgnoreCase));
+        Assert.All(statuses, s => Assert.Contains(s.StatusCode, new[] { StatusCode.ResourceExhausted, StatusCode.Cancelled, StatusCode.OK }));
+        await server.WaitForIdleAsync(TimeSpan.FromSeconds(60));
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task Explain_ClientCancels_StopsTheComputation()
+    {
+        var completedSteps = server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value;
+        using var cancel = new CancellationTokenSource();
+        using var call = server.Client.Explain(LongRequest(), cancellationToken: cancel.Token);
+
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(ExplainEvent.EventOneofCase.Progress, call.ResponseStream.Current.EventCase);
+        Assert.True(call.ResponseStream.Current.Progress.StepsDone < 2048);
+        await cancel.CancelAsync();
+
+        await RpcAssert.ThrowsAsync(StatusCode.Cancelled, async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        });
+
+        // The engine stops at its next batch, frees its slot and never completes the explanation.
+        await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(completedSteps, server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value);
+        await server.AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task ExplainUnary_DeadlineExceeded_ReturnsDeadlineExceededAndStops()
+    {
+        var completedSteps = server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value;
+
+        await RpcAssert.ThrowsAsync(StatusCode.DeadlineExceeded,
+            () => server.Client.ExplainUnaryAsync(LongRequest(), deadline: DateTime.UtcNow.AddMilliseconds(300)).ResponseAsync);
+
+        await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(completedSteps, server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value);
+        await server.AssertServingAsync();
+    }
+
+    private static async Task<global::Grpc.Core.Status> StatusOf(Task call)
+    {
+        try
+        {
+            await call;
+            return global::Grpc.Core.Status.DefaultSuccess;
+        }
+        catch (RpcException ex)
+        {
+            return ex.Status;
+        }
+    }
+}
