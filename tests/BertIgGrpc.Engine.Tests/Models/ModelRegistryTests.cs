@@ -76,6 +76,25 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
+    public void AddBertIgEngine_BindsOptionsFromBertIgSection()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["BertIg:CacheDirectory"] = _dir,
+            ["BertIg:EnableDefaultModel"] = "false",
+            ["BertIg:ExecutionProvider"] = "cpu",
+        }).Build();
+        using var services = new ServiceCollection().AddBertIgEngine(configuration).BuildServiceProvider();
+
+        var options = services.GetRequiredService<IOptions<BertIgOptions>>().Value;
+
+        Assert.Equal(_dir, options.ResolveCacheDirectory());
+        Assert.False(options.EnableDefaultModel);
+        Assert.Equal("cpu", options.ExecutionProvider);
+        Assert.Same(services.GetRequiredService<ModelRegistry>(), services.GetRequiredService<ModelRegistry>());
+    }
+
+    [Fact]
     public async Task Get_UnknownName_ThrowsModelNotFoundListingModels()
     {
         using var registry = Registry(Tiny("a"), Tiny("b"));

