@@ -25,6 +25,15 @@ internal sealed class TestGraph
         return this;
     }
 
+    /// <summary>An input whose dims are all symbolic (batch, sequence, ...).</summary>
+    public TestGraph DynamicInput(string name, int elemType, params string[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dims.Select(d => new TensorShapeProto.Types.Dimension { DimParam = d }));
+        _model.Graph.Input.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elemType, Shape = shape } } });
+        return this;
+    }
+
     public TestGraph Weight(string name, long[] dims, int seed = 7)
     {
         var rnd = new Random(seed);
