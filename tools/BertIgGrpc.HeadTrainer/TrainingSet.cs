@@ -37,16 +37,6 @@ internal static class TrainingSet
         "I thought the film was {0}.",
         "Frankly, the whole movie is {0}.",
         "The cast is {0}.",
-        // Aspect nouns that lexicons rate themselves (humor, comedy, romance, ...) appear with both polarities, so
-        // the head learns the judgement rather than the topic.
-        "The humor is {0}.",
-        "The comedy felt {0}.",
-        "The romance was {0}.",
-        "The music was {0}.",
-        "The dialogue is {0}.",
-        "The characters are {0}.",
-        "The visual effects are {0}.",
-        "The action scenes were {0}.",
     ];
 
     private static readonly string[] Negated =
