@@ -102,9 +102,17 @@ public static class GradientGraphBuilder
         // 4. Reverse pass.
         var emitter = new GraphEmitter(graph, opset, "grad/");
         var contributions = new Dictionary<string, List<string>>(StringComparer.Ordinal) { [output] = [SeedName] };
+        var composites = CompositePatterns.Find(view, ordered, Info, opset);
         for (var k = ordered.Count - 1; k >= 0; k--)
         {
             var node = ordered[k];
+            if (composites.TryGetValue(node, out var composite))
+            {
+                // The pattern is differentiated once, as one op, at the node that produces its output.
+                if (node.Output[0] != composite.Output[0]) continue;
+                node = composite;
+            }
+
             var outputGrads = node.Output.Select(o => contributions.TryGetValue(o, out var list) ? emitter.Sum(list) : null).ToList();
             if (outputGrads.All(g => g is null)) continue;
             var needs = node.Input.Select(i => i.Length > 0 && active.Contains(i)).ToList();

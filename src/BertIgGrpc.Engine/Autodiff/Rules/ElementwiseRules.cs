@@ -41,9 +41,21 @@ internal static class ElementwiseRules
         var e = c.E;
         if (c.NeedsGI(0))
         {
-            var p = c.ElemType(c.I(1)) == c.ElemType(c.I(0)) ? c.I(1) : e.Op("Cast", [c.I(1)], Onnx.Attributes.Int("to", c.ElemType(c.I(0))));
-            var pMinus1 = e.Sub(p, e.FloatScalar(1f));
-            c.SetGI(0, c.ReduceTo(0, e.Mul(dy, e.Mul(p, e.Op("Pow", [c.I(0), pMinus1])))));
+            // A constant exponent (x^2 in LayerNorm) is folded now: generic Pow(x, 1.0) is slow in ONNX Runtime.
+            var constant = c.Forward.ConstantValue(c.I(1)) is { DataType: Tensors.Float } t && Tensors.ToFloats(t) is [var v] ? v : (float?)null;
+            string da;
+            if (constant is { } k)
+            {
+                var power = k == 2f ? c.I(0) : k == 1f ? null : e.Op("Pow", [c.I(0), e.FloatScalar(k - 1f)]);
+                da = power is null ? e.Mul(dy, e.FloatScalar(k)) : e.Mul(dy, e.Mul(power, e.FloatScalar(k)));
+            }
+            else
+            {
+                var p = c.ElemType(c.I(1)) == c.ElemType(c.I(0)) ? c.I(1) : e.Op("Cast", [c.I(1)], Onnx.Attributes.Int("to", c.ElemType(c.I(0))));
+                da = e.Mul(dy, e.Mul(p, e.Op("Pow", [c.I(0), e.Sub(p, e.FloatScalar(1f))])));
+            }
+
+            c.SetGI(0, c.ReduceTo(0, da));
         }
 
         if (c.NeedsGI(1))
