@@ -174,11 +174,7 @@ internal sealed class ProtoParser
             }
             else if (t.IsIdentifier("option"))
             {
-                _pos++;
-                ParseOptionName();
-                Expect('=');
-                SkipConstant();
-                Expect(';');
+                SkipOptionStatement();
             }
             else if (t.IsIdentifier("reserved") || t.IsIdentifier("extensions"))
             {
@@ -209,11 +205,7 @@ internal sealed class ProtoParser
                     }
                     else if (Current.IsIdentifier("option"))
                     {
-                        _pos++;
-                        ParseOptionName();
-                        Expect('=');
-                        SkipConstant();
-                        Expect(';');
+                        SkipOptionStatement();
                     }
                     else
                     {
@@ -539,11 +531,7 @@ internal sealed class ProtoParser
             }
             else if (t.IsIdentifier("option"))
             {
-                _pos++;
-                ParseOptionName();
-                Expect('=');
-                SkipConstant();
-                Expect(';');
+                SkipOptionStatement();
             }
             else if (t.IsIdentifier("reserved"))
             {
@@ -585,6 +573,16 @@ internal sealed class ProtoParser
     /// Parses an option name: a simple name, or <c>(full.ident)</c> followed by <c>.sub.path</c>.
     /// Returns the dotted text, the extension name in parentheses (if any), and the tokens of the sub path.
     /// </summary>
+    /// <summary>Skips an <c>option name = constant;</c> statement whose value the generator does not need.</summary>
+    private void SkipOptionStatement()
+    {
+        _pos++;
+        ParseOptionName();
+        Expect('=');
+        SkipConstant();
+        Expect(';');
+    }
+
     private (string Name, string? Extension, List<Token> SubPath) ParseOptionName()
     {
         string? extension = null;
