@@ -14,9 +14,9 @@ namespace BertIgGrpc.Engine.Execution;
 /// </summary>
 public sealed class OnnxAttributionRuntime : IAttributionRuntime
 {
-    private const string InputIds = "input_ids";
-    private const string AttentionMask = "attention_mask";
-    private const string TokenTypeIds = "token_type_ids";
+    private const string InputIds = ClassifierSignature.InputIds;
+    private const string AttentionMask = ClassifierSignature.AttentionMask;
+    private const string TokenTypeIds = ClassifierSignature.TokenTypeIds;
 
     private readonly InferenceSession _forward;
     private readonly InferenceSession _gradient;
@@ -79,30 +79,8 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         SessionFactory.EnsureEnvironment();
         var graph = model.Graph;
         var inputs = graph.Input.Select(i => i.Name).Except(graph.Initializer.Select(i => i.Name)).ToList();
-        foreach (var required in new[] { InputIds, AttentionMask })
-        {
-            if (!inputs.Contains(required))
-            {
-                throw new OnnxGraphException($"the model has no '{required}' input (inputs: {string.Join(", ", inputs)}); expected input_ids, attention_mask and optionally token_type_ids.");
-            }
-        }
-
-        var unexpected = inputs.Except([InputIds, AttentionMask, TokenTypeIds]).ToList();
-        if (unexpected.Count > 0)
-        {
-            throw new OnnxGraphException($"unexpected model inputs {string.Join(", ", unexpected)}; expected input_ids, attention_mask and optionally token_type_ids.");
-        }
-
-        var outputs = graph.Output.Select(o => o.Name).ToList();
-        var outputName = !string.IsNullOrWhiteSpace(output) ? output
-            : outputs.Contains("logits") ? "logits"
-            : outputs.Count == 1 ? outputs[0]
-            : throw new OnnxGraphException($"the model has several outputs ({string.Join(", ", outputs)}) and none is named 'logits'; set the output name.");
-        if (!outputs.Contains(outputName))
-        {
-            throw new OnnxGraphException($"output '{outputName}' is not a model output (outputs: {string.Join(", ", outputs)}).");
-        }
-
+        ClassifierSignature.CheckInputs(inputs);
+        var outputName = ClassifierSignature.ResolveOutput(graph.Output.Select(o => o.Name).ToList(), output);
         var usesTokenTypes = inputs.Contains(TokenTypeIds);
         var cut = CutDetector.Resolve(model, cutTensor);
 

@@ -1,3 +1,5 @@
+using BertIgGrpc.Engine.Onnx;
+
 namespace BertIgGrpc.Engine.Models;
 
 /// <summary>
@@ -7,9 +9,6 @@ namespace BertIgGrpc.Engine.Models;
 /// </summary>
 public static class ModelValidator
 {
-    private static readonly string[] RequiredInputs = ["input_ids", "attention_mask"];
-    private static readonly string[] KnownInputs = ["input_ids", "attention_mask", "token_type_ids"];
-
     /// <summary>Checks one configured model and turns it into a definition (relative paths resolved from <paramref name="baseDirectory"/>).</summary>
     /// <param name="options">The configuration entry.</param>
     /// <param name="index">Its position in <c>BertIg:Models</c>, to name entries without a name.</param>
@@ -90,26 +89,18 @@ public static class ModelValidator
             throw new ModelLoadException(definition.Name, $"cannot read '{definition.ModelPath}': {ex.Message}", ex);
         }
 
-        var inputs = signature.Inputs.Select(i => i.Name).ToList();
-        var missing = RequiredInputs.Where(r => !inputs.Contains(r)).ToList();
-        if (missing.Count > 0)
+        string outputName;
+        try
         {
-            throw new ModelLoadException(definition.Name,
-                $"the model has no {string.Join(" or ", missing.Select(m => $"'{m}'"))} input (inputs: {string.Join(", ", inputs)}); a classifier must take input_ids and attention_mask, and optionally token_type_ids.");
+            ClassifierSignature.CheckInputs(signature.Inputs.Select(i => i.Name).ToList());
+            outputName = ClassifierSignature.ResolveOutput(signature.Outputs.Select(o => o.Name).ToList(), definition.Output);
+        }
+        catch (OnnxGraphException ex)
+        {
+            throw new ModelLoadException(definition.Name, ex.Message, ex);
         }
 
-        var outputs = signature.Outputs;
-        var outputName = definition.Output
-            ?? (outputs.Any(o => o.Name == "logits") ? "logits" : outputs.Count == 1 ? outputs[0].Name : null);
-        if (outputName is null)
-        {
-            throw new ModelLoadException(definition.Name,
-                $"the model has several outputs ({string.Join(", ", outputs.Select(o => o.Name))}) and none is named 'logits'; set 'Output'.");
-        }
-
-        var output = outputs.FirstOrDefault(o => o.Name == outputName)
-            ?? throw new ModelLoadException(definition.Name,
-                $"output '{outputName}' is not a model output (outputs: {string.Join(", ", outputs.Select(o => o.Name))}).");
+        var output = signature.Outputs.First(o => o.Name == outputName);
 
         // A shape missing from the file is left to the runtime's probe run.
         var dims = output.Type?.TensorType?.Shape?.Dim;
