@@ -32,4 +32,6 @@ public sealed record RuntimeSettings
     public int InterOpThreads { get; init; }
     /// <summary>Gets the default interpolation rows per run.</summary>
     public int DefaultInternalBatchSize { get; init; } = 25;
+    /// <summary>Gets whether CUDA may use TF32 matrix products (faster, about 1e-3 relative error). Defaults to false.</summary>
+    public bool CudaTf32 { get; init; }
 }

@@ -134,6 +134,7 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
             IntraOpThreads = _options.IntraOpThreads,
             InterOpThreads = _options.InterOpThreads,
             DefaultInternalBatchSize = _options.DefaultInternalBatchSize,
+            CudaTf32 = _options.CudaTf32,
         };
 
         var loaded = new List<ExplainerModel>();
