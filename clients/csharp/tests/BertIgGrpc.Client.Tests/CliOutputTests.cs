@@ -125,6 +125,18 @@ public sealed partial class CliOutputTests(RealServer server)
         Assert.Matches(@"^un [+-]\d\.\d{4}  ##\S+ [+-]\d\.\d{4}", unbelievably.Tokens);
     }
 
+    [Fact]
+    public async Task Explain_JsonWithSeveralTexts_PrintsOneJsonLinePerTextInOrder()
+    {
+        var (code, output) = await CliRunner.RunAsync(
+            "explain", "This movie is superb", "The plot was boring", "--json", "--steps", "8", "--server", server.GrpcAddress.ToString());
+
+        Assert.True(code == 0, server.Explain(output));
+        var results = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(JsonParser.Default.Parse<ExplainResult>).ToList();
+        Assert.Equal(["positive", "negative"], results.Select(r => r.Prediction.Label));
+        Assert.All(results, r => Assert.Equal(8, r.NSteps));
+    }
+
     private static List<Explanation> Parse(string output)
     {
         var explanations = new List<Explanation>();
