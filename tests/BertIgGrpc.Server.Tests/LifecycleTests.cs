@@ -46,11 +46,12 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
         Directory.CreateDirectory(Path.Combine(root, "wwwroot"));
         await File.WriteAllTextAsync(Path.Combine(root, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
         int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
+        var logs = new ListLoggerProvider();
         await using var app = ServerHost.Create(grpcPort, httpPort,
         [
             $"--BertIg:CacheDirectory={cache}",
             "--BertIg:Server:ShutdownTimeoutSeconds=6", // stopped at 3 s; 3 s left for the batch in progress to end
-        ], contentRoot: root);
+        ], logs, contentRoot: root);
         try
         {
             await app.StartAsync();
@@ -69,6 +70,11 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.True(DateTime.UtcNow < deadline, "server did not become SERVING");
                 await Task.Delay(100);
             }
+
+            // The start-up line names the layer in words; the export's tensor name ('146') is for debug output only.
+            var ready = Assert.Single(logs.Entries, e => e.EventId.Id == 101);
+            Assert.Contains("attributions at the embeddings LayerNorm output", ready.Message);
+            Assert.DoesNotContain("'146'", ready.Message);
 
             using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") })
             {

@@ -249,6 +249,94 @@ test("Explain_BlankText_ShowsTheServersInvalidArgumentNamingTheField", async () 
   }
 });
 
+/** A review of 600 words (about 700 WordPiece tokens): over the default model's limit of 512 tokens. */
+function review600Words() {
+  const sentences = [
+    "The film opens with a superb long shot of the harbour at dawn.",
+    "Its pacing is slow, but the acting is wonderful throughout.",
+    "Some scenes drag and the dialogue is clumsy in places.",
+    "The music is lovely and the ending is genuinely moving.",
+  ];
+  const words = [];
+  for (let i = 0; words.length < 600; i++) words.push(...sentences[i % sentences.length].split(" "));
+  return words.slice(0, 600).join(" ");
+}
+
+test("Explain_600WordText_WithoutTruncate_ErrorReplacesStartingAndPointsToTruncate", async () => {
+  const context = await newContext();
+  try {
+    const { page, errors } = await openDashboard(context);
+    assert.equal(await page.isChecked("#truncate"), false);
+    await explain(page, review600Words(), 4);
+    await page.waitForSelector("body[data-run-state='error']");
+
+    const status = await page.textContent("#status");
+    assert.match(status, /^InvalidArgument: .*limit of 512\b.*Tick "Truncate long texts"/, status);
+    assert.equal(await page.getAttribute("#status", "data-kind"), "error");
+    // The line that said "Starting..." now says the run failed.
+    assert.equal(await page.textContent("#progress-text"), "Failed: InvalidArgument");
+    assert.equal(await page.getAttribute("#progress-text", "data-kind"), "error");
+    assert.equal(await page.locator("#truncate").locator("xpath=ancestor::label").getAttribute("data-attention"), "true");
+    assert.equal(await page.locator("#result").isHidden(), true);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("Explain_600WordText_WithTruncate_FullWidthTokensVisibleColoursAndScoreExplained", async () => {
+  const context = await newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const { page, errors } = await openDashboard(context);
+    await page.check("#truncate");
+    await explain(page, review600Words(), 4);
+    await waitDone(page, 300_000);
+
+    // The first 512 tokens ([CLS] ... [SEP]) are explained, and the page says the text was cut.
+    const tokens = await page.locator("#word-importance [data-token]").evaluateAll((nodes) =>
+      nodes.map((n) => ({
+        token: n.dataset.token,
+        normalized: Number(n.dataset.normalized),
+        title: n.title,
+        color: getComputedStyle(n).backgroundColor,
+      })),
+    );
+    assert.equal(tokens.length, 512);
+    assert.equal(tokens[0].token, "[CLS]");
+    assert.equal(tokens.at(-1).token, "[SEP]");
+    assert.match(await page.textContent("#status"), /cut to the model's limit of 512 tokens/);
+    assert.match(await page.textContent("#report"), /the text was cut to the model's token limit/);
+
+    // The tokens use the report's full width, not a narrow table column.
+    const importance = await page.locator("#word-importance").boundingBox();
+    const report = await page.locator("#report").boundingBox();
+    assert.ok(importance.width >= 0.95 * report.width && importance.width > 1000, `tokens ${importance.width}px wide in a ${report.width}px report`);
+
+    // Every token with a share of at least 0.5% is tinted in its sign's hue, small shares included (a 512-token
+    // text spreads the L2 norm thin: on Captum's linear scale those would be within 2% of white).
+    const visible = tokens.filter((t) => Math.abs(t.normalized) >= 0.005);
+    const small = visible.filter((t) => Math.abs(t.normalized) < 0.05);
+    assert.ok(visible.length > 100 && small.length > 0, `visible ${visible.length}, small ${small.length}`);
+    for (const t of visible) {
+      const [r, g, b] = rgb(t.color);
+      assert.ok(Math.min(r, g, b) <= 235, `${t.token} (${t.normalized}) is almost white: ${t.color}`);
+      if (t.normalized > 0) assert.ok(g > r && g > b, `${t.token} (${t.normalized}) is not green: ${t.color}`);
+      else assert.ok(r > g && r > b, `${t.token} (${t.normalized}) is not red: ${t.color}`);
+    }
+    // The exact value is on hover.
+    assert.match(tokens[1].title, /^attribution -?\d+\.\d{4}|^attribution -?\d\.\d+e[-+]\d+/);
+
+    // Next to the score: what it is, with this result's numbers.
+    const help = await page.textContent("#attribution-score-help");
+    assert.match(help, /F\(x\) \u2212 F\(baseline\) = -?\d+\.\d{4} \u2212 -?\d+\.\d{4}/, help);
+    assert.match(await page.textContent("#result th:nth-child(3)"), /F\(x\) \u2212 F\(baseline\)/);
+    await page.screenshot({ path: path.join(artifactsDir, "dashboard-600-words.png"), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 /** Explain calls the server ended with CANCELLED, from /metrics. */
 async function cancelledExplainCalls() {
   const samples = await readMetrics(server.baseUrl);

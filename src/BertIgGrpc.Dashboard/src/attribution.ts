@@ -20,17 +20,25 @@ export function signOf(value: number): Sign {
   return "zero";
 }
 
+/** Normalised attributions below this magnitude are shown as neutral (white): numerically zero. */
+export const NEUTRAL_BELOW = 0.005;
+
 /**
- * Background colour for a normalised attribution, the rule of Captum's
- * visualization._get_color: green (hue 120) towards the target, red (hue 0) against,
- * lighter the closer to zero. Values outside [-1, 1] are clipped, as there.
+ * Background colour for a normalised attribution. Captum's hues and end points (visualization._get_color:
+ * green, hue 120, down to 50% lightness towards the target; red, hue 0, down to 60% against; white for zero),
+ * but on a square-root scale that starts at a visible tint: Captum's linear scale leaves |a| < 0.1 within
+ * 5% of white, indistinguishable from neutral on a long text where every token's share is small.
+ * Values outside [-1, 1] are clipped, as there. The exact value is in each token's title.
  */
 export function colorFor(normalized: number): string {
   const a = Number.isFinite(normalized) ? Math.max(-1, Math.min(1, normalized)) : 0;
+  const magnitude = Math.abs(a);
+  if (magnitude < NEUTRAL_BELOW) return "hsl(0, 75%, 100%)";
+  const strength = Math.sqrt(magnitude);
   if (a > 0) {
-    return `hsl(120, 75%, ${100 - Math.trunc(50 * a)}%)`;
+    return `hsl(120, 75%, ${Math.round(92 - 42 * strength)}%)`;
   }
-  return `hsl(0, 75%, ${100 - Math.trunc(-40 * a)}%)`;
+  return `hsl(0, 75%, ${Math.round(92 - 32 * strength)}%)`;
 }
 
 /**

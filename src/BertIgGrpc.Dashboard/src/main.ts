@@ -40,6 +40,7 @@ const ui = {
   method: byId<HTMLSelectElement>("method"),
   baseline: byId<HTMLSelectElement>("baseline"),
   steps: byId<HTMLInputElement>("steps"),
+  truncate: byId<HTMLInputElement>("truncate"),
   explain: byId<HTMLButtonElement>("explain"),
   cancel: byId<HTMLButtonElement>("cancel"),
   progress: byId<HTMLDivElement>("progress"),
@@ -71,12 +72,28 @@ function setStatus(message: string, kind: "info" | "error" = "info"): void {
   ui.status.dataset.kind = kind;
 }
 
-function setProgress(percent: number, text: string): void {
+function setProgress(percent: number, text: string, kind: "info" | "error" = "info"): void {
   const clamped = Math.max(0, Math.min(100, Math.round(percent)));
   ui.progress.setAttribute("aria-valuenow", String(clamped));
   ui.progress.setAttribute("aria-valuetext", text);
   ui.progressFill.style.width = `${clamped}%`;
   ui.progressText.textContent = text;
+  ui.progressText.dataset.kind = kind;
+}
+
+/** Ends a run that failed: the error replaces "Starting..." / "Step n / N", and the status line says what to do. */
+function failRun(error: unknown): void {
+  const err = ConnectError.from(error);
+  const limit = /limit of (\d+)/.exec(err.rawMessage);
+  let message = describeError(error);
+  if (err.code === Code.InvalidArgument && limit !== null && !ui.truncate.checked) {
+    // The one error a user can fix from this page without editing the text.
+    message += ` Tick "Truncate long texts" to explain the first ${limit[1]} tokens.`;
+    ui.truncate.closest("label")?.setAttribute("data-attention", "true");
+  }
+  setProgress(Number(ui.progress.getAttribute("aria-valuenow") ?? 0), `Failed: ${Code[err.code] ?? "Error"}`, "error");
+  setStatus(message, "error");
+  setRunState("error");
 }
 
 function describeError(error: unknown): string {
@@ -125,6 +142,7 @@ function buildRequest(): ExplainRequest {
     nSteps: ui.steps.valueAsNumber,
     method,
     baseline,
+    truncate: ui.truncate.checked,
   });
 }
 
@@ -171,24 +189,29 @@ async function explain(event: SubmitEvent): Promise<void> {
   current?.abort();
   const controller = new AbortController();
   current = controller;
-  const request = buildRequest();
 
   finished = undefined;
   ui.result.hidden = true;
   ui.preview.hidden = true;
   ui.previewTokens.replaceChildren();
+  ui.truncate.closest("label")?.removeAttribute("data-attention");
   setProgress(0, "Starting...");
   setStatus("");
   setRunState("running");
 
   let gotResult = false;
   try {
+    const request = buildRequest();
     for await (const message of client.explain(request, { signal: controller.signal })) {
       if (message.event.case === "progress") {
         showProgress(message.event.value);
       } else if (message.event.case === "result") {
         gotResult = true;
         showResult(message.event.value, request.text, request.textPair);
+        if (message.event.value.truncated) {
+          const limit = selectedModel()?.maxTokens;
+          setStatus(`The text was cut to the model's limit${limit ? ` of ${limit} tokens` : ""}: the explanation covers its first part only.`);
+        }
       }
     }
     if (!gotResult) throw new ConnectError("the stream ended without a result", Code.DataLoss);
@@ -196,11 +219,11 @@ async function explain(event: SubmitEvent): Promise<void> {
   } catch (error) {
     if (controller !== current) return; // A newer run owns the UI now.
     if (controller.signal.aborted) {
+      setProgress(Number(ui.progress.getAttribute("aria-valuenow") ?? 0), "Cancelled.");
       setStatus("Cancelled.");
       setRunState("cancelled");
     } else {
-      setStatus(describeError(error), "error");
-      setRunState("error");
+      failRun(error);
     }
   } finally {
     if (controller === current) current = undefined;

@@ -43,6 +43,7 @@ export function renderTokens(doc: Document, container: HTMLElement, views: reado
     span.dataset.token = view.token;
     span.dataset.sign = signOf(view.normalized);
     span.dataset.index = String(index);
+    span.dataset.normalized = String(view.normalized);
     span.dataset.special = String(view.special);
     span.style.backgroundColor = colorFor(view.normalized);
     span.title = `attribution ${formatNumber(view.attribution)} (normalised ${formatNumber(view.normalized, 3)})`;
@@ -58,16 +59,22 @@ export function buildLegend(doc: Document): HTMLElement {
   legend.id = "legend";
   legend.dataset.testid = "legend";
   legend.append(el(doc, "strong", "Legend:"));
-  const entries: Array<[string, number]> = [
-    ["Negative (against the target)", -1],
-    ["Neutral", 0],
-    ["Positive (towards the target)", 1],
+  const entries: Array<[string, number[]]> = [
+    ["Negative (against the target)", [-1, -0.3, -0.05]],
+    ["Neutral", [0]],
+    ["Positive (towards the target)", [0.05, 0.3, 1]],
   ];
-  for (const [label, value] of entries) {
-    const swatch = el(doc, "span", undefined, "swatch");
-    swatch.style.backgroundColor = colorFor(value);
-    legend.append(swatch, doc.createTextNode(label));
+  for (const [label, values] of entries) {
+    const group = el(doc, "span", undefined, "swatches");
+    for (const value of values) {
+      const swatch = el(doc, "span", undefined, "swatch");
+      swatch.style.backgroundColor = colorFor(value);
+      swatch.title = `normalised attribution ${value}`;
+      group.append(swatch);
+    }
+    legend.append(group, doc.createTextNode(label));
   }
+  legend.append(el(doc, "span", "Square-root colour scale, so small shares stay visible; hover a token for its exact value.", "hint"));
   return legend;
 }
 
@@ -76,6 +83,27 @@ function cell(doc: Document, id: string, text: string, numeric = false): HTMLTab
   td.id = id;
   td.dataset.testid = id;
   return td;
+}
+
+/**
+ * What the attribution score means, with this result's numbers: the sum of the attributions, which Integrated
+ * Gradients makes equal (up to the convergence delta) to the target logit on the text minus on the baseline.
+ * Said next to the score because a negative score for the predicted class otherwise looks like a contradiction.
+ */
+function scoreHelp(doc: Document, result: ExplainResult, labels: ReportLabels): HTMLElement {
+  const help = el(doc, "p", undefined, "bertig-note");
+  help.id = "attribution-score-help";
+  help.dataset.testid = "attribution-score-help";
+  help.append(
+    el(doc, "strong", "Attribution score"),
+    doc.createTextNode(
+      ` = sum of the token attributions \u2248 F(x) \u2212 F(baseline) = ${formatNumber(result.scoreInput)} \u2212 ${formatNumber(result.scoreBaseline)}: ` +
+        `the "${result.targetLabel}" logit on this text minus on the ${labels.baseline} baseline. ` +
+        "It is negative when the baseline already scores higher for this class, even if the class is predicted; " +
+        "the prediction itself is the probability on the left.",
+    ),
+  );
+  return help;
 }
 
 /** Builds the whole report for one result. */
@@ -91,15 +119,10 @@ export function buildReport(
 
   const table = el(doc, "table", undefined, "bertig-table");
   const headRow = el(doc, "tr");
-  for (const title of [
-    "Predicted Label",
-    "Target Label",
-    "Attribution Score",
-    "Convergence Delta",
-    "Steps",
-    granularity === "words" ? "Word Importance (whole words)" : "Word Importance (WordPiece tokens)",
-  ]) {
-    headRow.append(el(doc, "th", title));
+  for (const title of ["Predicted Label", "Target Label", "Attribution Score", "Convergence Delta", "Steps"]) {
+    const th = el(doc, "th", title);
+    if (title === "Attribution Score") th.append(el(doc, "span", " = F(x) \u2212 F(baseline)", "bertig-formula"));
+    headRow.append(th);
   }
   table.append(el(doc, "thead"));
   table.tHead!.append(headRow);
@@ -107,23 +130,28 @@ export function buildReport(
   const prediction = result.prediction;
   const predicted = prediction ? `${prediction.label} (${formatPercent(prediction.probability)})` : "-";
   const row = el(doc, "tr");
-  const importance = cell(doc, "word-importance", "");
-  importance.classList.add("bertig-tokens");
-  const items = granularity === "words" ? result.words : result.tokens;
-  renderTokens(doc, importance, toViews(items));
-  if (items.length === 0) importance.textContent = `(the server sent no ${granularity === "words" ? "word" : "token"} attributions)`;
   row.append(
     cell(doc, "predicted-label", predicted),
     cell(doc, "target-label", `${result.targetLabel} (index ${result.targetIndex})`),
     cell(doc, "attribution-score", formatNumber(result.attributionSum), true),
     cell(doc, "convergence-delta", formatDelta(result.convergenceDelta), true),
     cell(doc, "steps-used", String(result.nSteps), true),
-    importance,
   );
   const body = el(doc, "tbody");
   body.append(row);
   table.append(body);
   root.append(table);
+  root.append(scoreHelp(doc, result, labels));
+
+  // The tokens get a block of their own, as wide as the report, so long texts are not squeezed into a table column.
+  root.append(el(doc, "h3", granularity === "words" ? "Word Importance (whole words)" : "Word Importance (WordPiece tokens)", "bertig-importance-title"));
+  const importance = el(doc, "div", undefined, "bertig-tokens bertig-importance");
+  importance.id = "word-importance";
+  importance.dataset.testid = "word-importance";
+  const items = granularity === "words" ? result.words : result.tokens;
+  renderTokens(doc, importance, toViews(items));
+  if (items.length === 0) importance.textContent = `(the server sent no ${granularity === "words" ? "word" : "token"} attributions)`;
+  root.append(importance);
 
   const meta = el(doc, "dl", undefined, "bertig-meta");
   const facts: Array<[string, string]> = [

@@ -23,6 +23,9 @@ public interface IAttributionRuntime : IDisposable
     /// <summary>Gets the name of the cut tensor.</summary>
     string CutTensor { get; }
 
+    /// <summary>Gets where the cut sits, in words for users (e.g. "the embeddings LayerNorm output"); the tensor name by default.</summary>
+    string CutDescription => $"tensor '{CutTensor}'";
+
     /// <summary>Forward pass. Returns the cut activations <c>[rows, seqLen, hidden]</c> and logits <c>[rows, classes]</c>.</summary>
     ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen);
 

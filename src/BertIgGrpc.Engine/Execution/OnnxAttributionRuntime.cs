@@ -25,7 +25,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     private OnnxAttributionRuntime(
         InferenceSession forward, InferenceSession gradient, GradientModel gradientModel, string output, string provider,
-        int classes, int hidden, bool usesTokenTypes)
+        int classes, int hidden, bool usesTokenTypes, string cutDescription)
     {
         _forward = forward;
         _gradient = gradient;
@@ -35,6 +35,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         NumClasses = classes;
         HiddenSize = hidden;
         UsesTokenTypeIds = usesTokenTypes;
+        CutDescription = cutDescription;
     }
 
     /// <inheritdoc />
@@ -51,6 +52,9 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <inheritdoc />
     public string CutTensor => _gradientModel.CutInput;
+
+    /// <inheritdoc />
+    public string CutDescription { get; }
 
     /// <summary>Gets the gradient model (for inspection and tests).</summary>
     public GradientModel GradientModel => _gradientModel;
@@ -138,7 +142,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         {
             var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(gradientModel.Model), settings, logger);
             return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
-                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes);
+                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut));
         }
         catch
         {

@@ -55,6 +55,7 @@ public sealed class ExplainerModel : IDisposable
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
         CutTensor = runtime.CutTensor;
+        CutDescription = runtime.CutDescription;
         Sha256 = sha256 ?? "";
         ExecutionProvider = runtime.ExecutionProvider;
         HiddenSize = runtime.HiddenSize;
@@ -68,6 +69,8 @@ public sealed class ExplainerModel : IDisposable
     public int MaxTokens { get; }
     /// <summary>Gets the name of the tensor attributions are taken at.</summary>
     public string CutTensor { get; }
+    /// <summary>Gets where the cut sits, in words (e.g. "the embeddings LayerNorm output"), for logs and messages.</summary>
+    public string CutDescription { get; }
     /// <summary>Gets the hex sha256 of the model file.</summary>
     public string Sha256 { get; }
     /// <summary>Gets the execution provider the sessions run on.</summary>

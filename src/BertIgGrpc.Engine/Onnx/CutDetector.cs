@@ -70,6 +70,38 @@ public static class CutDetector
         throw new OnnxGraphException("The embeddings LayerNorm output could not be found; set the cut tensor name explicitly.");
     }
 
+    /// <summary>
+    /// Says in words where <paramref name="cut"/> sits, for logs and messages: "the embeddings LayerNorm output" when it
+    /// is the tensor <see cref="Resolve"/> finds by default, "the word-embedding lookup output" for
+    /// <see cref="WordEmbeddings"/>, otherwise "tensor 'NAME'". Tensor names of exports are often bare numbers
+    /// ('146'), which mean nothing to a reader.
+    /// </summary>
+    /// <param name="model">The model the cut belongs to.</param>
+    /// <param name="cut">The resolved cut tensor name.</param>
+    /// <param name="inputIdsName">The token-id input.</param>
+    /// <returns>The description.</returns>
+    public static string Describe(ModelProto model, string cut, string inputIdsName = "input_ids")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(cut);
+        foreach (var (known, words) in new[] { (Embeddings, "the embeddings LayerNorm output"), (WordEmbeddings, "the word-embedding lookup output") })
+        {
+            try
+            {
+                if (Resolve(model, known, inputIdsName) == cut)
+                {
+                    return words;
+                }
+            }
+            catch (OnnxGraphException)
+            {
+                // A graph without a recognisable embeddings block: the cut can only be described by its name.
+            }
+        }
+
+        return $"tensor '{cut}'";
+    }
+
     private static NodeProto? FindWordEmbeddingLookup(GraphView view, string inputIdsName)
     {
         foreach (var consumer in view.Consumers(inputIdsName))

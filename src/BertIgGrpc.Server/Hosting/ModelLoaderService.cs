@@ -56,7 +56,8 @@ internal sealed class ModelLoaderService(
             await registry.LoadAsync(stoppingToken).ConfigureAwait(false);
             foreach (var model in registry.Models)
             {
-                ServerLog.ModelReady(logger, model.Name, string.Join(", ", model.Labels), model.MaxTokens, model.CutTensor, model.ExecutionProvider, model.Sha256);
+                ServerLog.ModelReady(logger, model.Name, string.Join(", ", model.Labels), model.MaxTokens, model.CutDescription, model.ExecutionProvider, model.Sha256);
+                ServerLog.ModelCutTensor(logger, model.Name, model.CutTensor, model.CutDescription);
             }
 
             state.MarkReady();

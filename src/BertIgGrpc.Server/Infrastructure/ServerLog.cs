@@ -6,8 +6,12 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Loading models")]
     public static partial void LoadingModels(ILogger logger);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Model '{Model}' ready: labels [{Labels}], max {MaxTokens} tokens, cut at '{CutTensor}', {ExecutionProvider}, sha256 {Sha256}")]
-    public static partial void ModelReady(ILogger logger, string model, string labels, int maxTokens, string cutTensor, string executionProvider, string sha256);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Model '{Model}' ready: labels [{Labels}], max {MaxTokens} tokens, attributions at {CutLayer}, {ExecutionProvider}, sha256 {Sha256}")]
+    public static partial void ModelReady(ILogger logger, string model, string labels, int maxTokens, string cutLayer, string executionProvider, string sha256);
+
+    // The graph's own tensor name (often a bare number such as '146') only helps someone reading the ONNX file.
+    [LoggerMessage(EventId = 107, Level = LogLevel.Debug, Message = "Model '{Model}': attributions are taken at ONNX tensor '{CutTensor}' ({CutLayer})")]
+    public static partial void ModelCutTensor(ILogger logger, string model, string cutTensor, string cutLayer);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "All {Count} model(s) loaded in {ElapsedMs:F0} ms; default model '{DefaultModel}'; serving")]
     public static partial void ModelsLoaded(ILogger logger, int count, double elapsedMs, string defaultModel);

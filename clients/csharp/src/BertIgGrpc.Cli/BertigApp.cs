@@ -24,14 +24,19 @@ public static class BertigApp
             }
 
             config.AddCommand<ExplainCommand>("explain")
-                .WithDescription("Explain a text with Integrated Gradients (live progress, coloured tokens, --json, --html FILE).")
-                .WithExample("explain", "\"This movie is superb\"", "--html", "out.html");
+                .WithDescription("Explain texts with Integrated Gradients: per-word and per-token attributions (coloured in a terminal, plain text in a pipe; --json, --html FILE).")
+                .WithExample("explain", "\"This movie is superb\"", "--html", "out.html")
+                .WithExample("explain", "-", "--top", "5", "--sort", "magnitude")
+                .WithExample("explain", "--file", "review.txt", "--truncate")
+                .WithExample("explain", "\"great film\"", "\"dull plot\"");
             config.AddCommand<PredictCommand>("predict")
                 .WithDescription("Classify one or more texts.")
                 .WithExample("predict", "\"great film\"", "\"dull plot\"");
             config.AddCommand<ModelsCommand>("models")
                 .WithDescription("List the server's models.");
         });
-        return app.RunAsync(args, cancellationToken);
+        // Spectre.Console.Cli reads a lone "-" as an option without a name; the usual "read standard input" argument
+        // reaches the command as a token no one types.
+        return app.RunAsync([.. args.Select(a => a == ExplainSettings.StdinArgument ? ExplainSettings.StdinToken : a)], cancellationToken);
     }
 }

@@ -98,4 +98,69 @@ public sealed class RenderingTests
     {
         Assert.Equal("hsl(120, 75%, 50%)", AttributionColors.For(1).Css);
     }
+
+    /// <summary>[CLS] un ##believ ##able film [SEP] with words [CLS] unbelievable film [SEP].</summary>
+    private static ExplainResult SplitWordResult()
+    {
+        var result = Result(("[CLS]", 0), ("un", 0.1), ("##believ", -0.4), ("##able", 0.05), ("film", 0.3), ("[SEP]", 0));
+        result.Tokens[0].Special = result.Tokens[^1].Special = true;
+        foreach (var (word, attribution) in new[] { ("[CLS]", 0.0), ("unbelievable", -0.5), ("film", 0.6), ("[SEP]", 0.0) })
+        {
+            result.Words.Add(new TokenAttribution { Token = word, Attribution = attribution, AttributionNormalized = attribution / 0.781, Special = word.StartsWith('[') });
+        }
+
+        return result;
+    }
+
+    [Fact]
+    public void Build_SplitWord_GroupsItsPiecesUnderTheWord()
+    {
+        var rows = AttributionRows.Build(SplitWordResult());
+
+        Assert.Equal(["[CLS]", "unbelievable", "film", "[SEP]"], rows.Select(r => r.Word.Token));
+        Assert.Equal(["un", "##believ", "##able"], rows[1].Tokens.Select(t => t.Token));
+        Assert.Equal("un +0.2000  ##believ -0.8000  ##able +0.1000", AttributionText.Tokens(rows[1].Tokens));
+    }
+
+    [Theory]
+    [InlineData(AttributionSort.Position, null, new[] { "[CLS]", "unbelievable", "film", "[SEP]" })]
+    [InlineData(AttributionSort.Attribution, null, new[] { "film", "[CLS]", "[SEP]", "unbelievable" })]
+    [InlineData(AttributionSort.Magnitude, 2, new[] { "film", "unbelievable" })]
+    [InlineData(AttributionSort.Position, 2, new[] { "unbelievable", "film" })]
+    public void Build_SortAndTop_OrderAndCutTheRows(AttributionSort sort, int? top, string[] expected)
+        => Assert.Equal(expected, AttributionRows.Build(SplitWordResult(), sort, top).Select(r => r.Word.Token));
+
+    [Fact]
+    public void Build_NoWordsFromServer_ListsEveryTokenAsARow()
+    {
+        var result = SplitWordResult();
+        result.Words.Clear();
+
+        Assert.Equal(6, AttributionRows.Build(result).Count);
+    }
+
+    [Fact]
+    public void PlainText_Result_AlignsColumnsAndExplainsTheScore()
+    {
+        var result = SplitWordResult();
+        var text = PlainTextRenderer.Render(result, AttributionRows.Build(result));
+        var lines = text.Split('\n');
+
+        Assert.Contains("attribution score: +1.2500 (= F(x) - F(baseline)", text, StringComparison.Ordinal);
+        var header = Array.FindIndex(lines, l => l.StartsWith("#  word", StringComparison.Ordinal));
+        Assert.True(header >= 0, text);
+        // Every number ends in the same column as its title.
+        var end = lines[header].IndexOf("attribution", StringComparison.Ordinal) + "attribution".Length;
+        foreach (var line in lines[(header + 1)..^1])
+        {
+            Assert.Matches(@"\d$", line[..end]);
+        }
+
+        Assert.Contains("unbelievable", lines[header + 2], StringComparison.Ordinal);
+        Assert.EndsWith("un +0.2000  ##believ -0.8000  ##able +0.1000", lines[header + 2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Clean_ControlCharacters_AreReplacedBeforePrinting()
+        => Assert.Equal("a\uFFFD[31mb", AttributionText.Clean("a\u001b[31mb"));
 }

@@ -11,10 +11,36 @@ namespace BertIgGrpc.Cli.Commands;
 /// <summary>Settings of <c>bertig explain</c>.</summary>
 public sealed class ExplainSettings : ServerSettings
 {
-    /// <summary>Gets or sets the text to explain.</summary>
-    [CommandArgument(0, "<TEXT>")]
-    [Description("The text to explain")]
-    public string Text { get; set; } = string.Empty;
+    /// <summary>The argument that stands for standard input.</summary>
+    public const string StdinArgument = "-";
+
+    /// <summary>What <see cref="BertigApp"/> passes in place of <see cref="StdinArgument"/> (the parser refuses a lone "-").</summary>
+    public const string StdinToken = "\u0000stdin";
+
+    /// <summary>Gets or sets the texts to explain; <c>-</c> reads standard input.</summary>
+    [CommandArgument(0, "[TEXT]")]
+    [Description("Texts to explain, one explanation each, in order; - reads standard input")]
+    public string[] Texts { get; set; } = [];
+
+    /// <summary>Gets or sets files whose contents are texts to explain (after the TEXT arguments).</summary>
+    [CommandOption("-f|--file <PATH>")]
+    [Description("Explain the contents of PATH (repeatable; after the TEXT arguments)")]
+    public string[] Files { get; set; } = [];
+
+    /// <summary>Gets or sets whether each line of standard input and of --file is a text of its own.</summary>
+    [CommandOption("--lines")]
+    [Description("Each non-blank line of standard input and --file files is a separate text")]
+    public bool Lines { get; set; }
+
+    /// <summary>Gets or sets the number of words listed (those with the largest absolute attribution).</summary>
+    [CommandOption("-k|--top <K>")]
+    [Description("List only the K words with the largest |attribution|")]
+    public int? Top { get; set; }
+
+    /// <summary>Gets or sets the order of the listed words.</summary>
+    [CommandOption("--sort <ORDER>")]
+    [Description("Order of the listed words: position (default), attribution (most positive first), magnitude (largest |attribution| first)")]
+    public string? Sort { get; set; }
 
     /// <summary>Gets or sets the model name.</summary>
     [CommandOption("-m|--model <NAME>")]
@@ -63,7 +89,7 @@ public sealed class ExplainSettings : ServerSettings
 
     /// <summary>Gets or sets whether whole words are shown instead of tokens.</summary>
     [CommandOption("--words")]
-    [Description("Show whole words instead of WordPiece tokens")]
+    [Description("Colour whole words instead of WordPiece tokens (terminal and --html)")]
     public bool Words { get; set; }
 
     /// <summary>Parses an enum name leniently: case, '_' and '-' are ignored (riemann_left = RiemannLeft).</summary>
@@ -89,6 +115,67 @@ public sealed class ExplainSettings : ServerSettings
         return false;
     }
 
+    /// <summary>Gets the order of the listed words.</summary>
+    /// <returns>The order (call <see cref="Validate"/> first).</returns>
+    public AttributionSort ToSort() => Sort is not null && TryParseName<AttributionSort>(Sort, out var sort) ? sort : AttributionSort.Position;
+
+    /// <summary>
+    /// The texts to explain, in order: the TEXT arguments (<c>-</c> replaced by standard input), then each --file.
+    /// Standard input and files are one text each, or one text per non-blank line with <see cref="Lines"/>.
+    /// </summary>
+    /// <param name="stdin">Standard input.</param>
+    /// <param name="cancellationToken">Cancels reading.</param>
+    /// <returns>Each text with a label saying where it came from (for headers and error messages).</returns>
+    /// <exception cref="FileNotFoundException">A --file does not exist.</exception>
+    public async Task<IReadOnlyList<(string Source, string Text)>> ReadTextsAsync(TextReader stdin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stdin);
+        var texts = new List<(string, string)>();
+        void AddContent(string source, string content)
+        {
+            if (!Lines)
+            {
+                // The final newline of a file or of `echo` is not part of the text.
+                texts.Add((source, content.TrimEnd('\r', '\n')));
+                return;
+            }
+
+            var lines = content.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var line = lines[i].TrimEnd('\r');
+                if (!string.IsNullOrWhiteSpace(line))
+                {
+                    texts.Add(($"{source}:{i + 1}", line));
+                }
+            }
+        }
+
+        for (var i = 0; i < Texts.Length; i++)
+        {
+            if (Texts[i] is StdinArgument or StdinToken)
+            {
+                AddContent("stdin", await stdin.ReadToEndAsync(cancellationToken).ConfigureAwait(false));
+            }
+            else
+            {
+                texts.Add(($"argument {i + 1}", Texts[i]));
+            }
+        }
+
+        foreach (var file in Files)
+        {
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"--file: '{file}' does not exist.", file);
+            }
+
+            AddContent(file, await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false));
+        }
+
+        return texts;
+    }
+
     /// <summary>The client options of this explanation.</summary>
     /// <returns>The options (call <see cref="Validate"/> first).</returns>
     public ExplainOptions ToExplainOptions()
@@ -110,7 +197,7 @@ public sealed class ExplainSettings : ServerSettings
         return new ExplainOptions
         {
             Model = Model,
-            TextPair = TextPair,
+            TextPair = TextPair == StdinToken ? StdinArgument : TextPair,
             TargetIndex = targetIndex,
             TargetLabel = targetLabel,
             Steps = Steps,
@@ -139,6 +226,31 @@ public sealed class ExplainSettings : ServerSettings
             return ValidationResult.Error($"--baseline: '{Baseline}' is not one of {Names<Baseline>()}.");
         }
 
+        if (Sort is not null && !TryParseName<AttributionSort>(Sort, out _))
+        {
+            return ValidationResult.Error($"--sort: '{Sort}' is not one of {Names<AttributionSort>()}.");
+        }
+
+        if (Top is < 1)
+        {
+            return ValidationResult.Error($"--top: must be at least 1 (was {Top}).");
+        }
+
+        if (Texts.Length == 0 && Files.Length == 0)
+        {
+            return ValidationResult.Error("Give a TEXT to explain, - to read standard input, or --file PATH.");
+        }
+
+        if (Texts.Count(t => t is StdinArgument or StdinToken) > 1)
+        {
+            return ValidationResult.Error("- (standard input) can be given once.");
+        }
+
+        if (Html is not null && (Lines || Texts.Length + Files.Length > 1))
+        {
+            return ValidationResult.Error("--html: writes the page of one text; give a single TEXT, - or --file.");
+        }
+
         return ValidationResult.Success();
     }
 
@@ -150,55 +262,118 @@ public sealed class ExplainSettings : ServerSettings
         string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }
 
-/// <summary><c>bertig explain TEXT</c>: streams an explanation with a live progress bar and shows coloured tokens.</summary>
+/// <summary>
+/// <c>bertig explain TEXT...</c>: streams one explanation per text, in order. In a terminal: a live progress bar, the
+/// summary, a legend, the coloured tokens and a table of per-word and per-token numbers. Otherwise (a pipe, a file):
+/// the same numbers as plain aligned text.
+/// </summary>
 /// <param name="console">The console.</param>
 public sealed class ExplainCommand(IAnsiConsole console) : ServerCommand<ExplainSettings>(console)
 {
+    /// <summary>Exit code when the texts cannot be read (a missing --file, nothing to explain).</summary>
+    public const int InputErrorExitCode = 1;
+
     /// <inheritdoc />
     protected override async Task<int> RunAsync(BertIgClient client, ExplainSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(settings);
-        var options = settings.ToExplainOptions();
-        ExplainResult result;
-        if (settings.Json)
+        IReadOnlyList<(string Source, string Text)> texts;
+        try
         {
-            // No progress bar: standard output carries only the JSON document.
-            result = await client.ExplainAsync(settings.Text, options, null, cancellationToken).ConfigureAwait(false);
-            WriteRaw(CliJson.Format(result));
+            texts = await settings.ReadTextsAsync(System.Console.In, cancellationToken).ConfigureAwait(false);
         }
-        else
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Validation errors surface here, before the progress bar is drawn.
-            var events = client.StreamExplain(settings.Text, options, cancellationToken);
-            result = Console.Profile.Capabilities.Interactive
-                ? await Console.Progress()
-                    .AutoClear(false)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                    .StartAsync(ctx => FollowAsync(ctx.AddTask("Integrated gradients", autoStart: true, maxValue: 1), events, cancellationToken))
-                    .ConfigureAwait(false)
-                // Redirected output gets no bar: Spectre's fallback would print a stale "0%" line into logs and pipes.
-                : await FollowAsync(null, events, cancellationToken).ConfigureAwait(false);
-            Console.Write(TerminalRenderer.Summary(result));
-            Console.WriteLine();
-            var tokens = settings.Words && result.Words.Count > 0 ? result.Words : result.Tokens;
-            Console.Write(TerminalRenderer.Tokens(tokens));
-            Console.WriteLine();
+            Console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            return InputErrorExitCode;
         }
 
-        if (settings.Html is { } path)
+        if (texts.Count == 0)
         {
-            var html = ExplainHtmlRenderer.Render(
-                result,
-                new ExplainHtmlOptions { TrueLabel = settings.TrueLabel, UseWords = settings.Words, Text = settings.Text });
-            await File.WriteAllTextAsync(path, html, cancellationToken).ConfigureAwait(false);
-            if (!settings.Json)
+            Console.MarkupLine("[red]Nothing to explain: standard input and the --file files hold no non-blank line.[/]");
+            return InputErrorExitCode;
+        }
+
+        var options = settings.ToExplainOptions();
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var (source, text) = texts[i];
+            if (texts.Count > 1 && !settings.Json)
             {
-                Console.MarkupLineInterpolated($"Wrote [link]{Path.GetFullPath(path)}[/]");
+                WriteHeader(i + 1, texts.Count, source, text);
+            }
+
+            var result = await ExplainOneAsync(client, text, options, settings, texts.Count, cancellationToken).ConfigureAwait(false);
+            if (settings.Html is { } path)
+            {
+                var html = ExplainHtmlRenderer.Render(
+                    result,
+                    new ExplainHtmlOptions { TrueLabel = settings.TrueLabel, UseWords = settings.Words, Text = text });
+                await File.WriteAllTextAsync(path, html, cancellationToken).ConfigureAwait(false);
+                if (!settings.Json)
+                {
+                    Console.MarkupLineInterpolated($"Wrote [link]{Path.GetFullPath(path)}[/]");
+                }
             }
         }
 
         return 0;
+    }
+
+    private async Task<ExplainResult> ExplainOneAsync(
+        BertIgClient client, string text, ExplainOptions options, ExplainSettings settings, int count, CancellationToken cancellationToken)
+    {
+        if (settings.Json)
+        {
+            // No progress bar: standard output carries only JSON (one indented document, or one line per text).
+            var json = await client.ExplainAsync(text, options, null, cancellationToken).ConfigureAwait(false);
+            WriteRaw(count == 1 ? CliJson.Format(json) : CliJson.FormatLine(json));
+            return json;
+        }
+
+        // Validation errors surface here, before the progress bar is drawn.
+        var events = client.StreamExplain(text, options, cancellationToken);
+        var result = Console.Profile.Capabilities.Interactive
+            ? await Console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(ctx => FollowAsync(ctx.AddTask("Integrated gradients", autoStart: true, maxValue: 1), events, cancellationToken))
+                .ConfigureAwait(false)
+            // Redirected output gets no bar: Spectre's fallback would print a stale "0%" line into logs and pipes.
+            : await FollowAsync(null, events, cancellationToken).ConfigureAwait(false);
+        var rows = AttributionRows.Build(result, settings.ToSort(), settings.Top);
+        if (!Console.Profile.Out.IsTerminal)
+        {
+            // A pipe or a file: colours would be lost, so the numbers carry the explanation.
+            Console.Profile.Out.Writer.Write(PlainTextRenderer.Render(result, rows));
+            Console.Profile.Out.Writer.Flush();
+            return result;
+        }
+
+        Console.Write(TerminalRenderer.Summary(result));
+        Console.WriteLine();
+        Console.Write(TerminalRenderer.Legend(result));
+        Console.WriteLine();
+        var tokens = settings.Words && result.Words.Count > 0 ? result.Words : result.Tokens;
+        Console.Write(TerminalRenderer.Tokens(tokens));
+        Console.WriteLine();
+        Console.Write(TerminalRenderer.Table(rows));
+        return result;
+    }
+
+    private void WriteHeader(int number, int count, string source, string text)
+    {
+        var preview = AttributionText.Clean(text.Length > 60 ? text[..57] + "..." : text);
+        var header = string.Create(CultureInfo.InvariantCulture, $"text {number}/{count} ({source}): {preview}");
+        if (Console.Profile.Out.IsTerminal)
+        {
+            Console.Write(new Rule(Markup.Escape(header)).LeftJustified());
+        }
+        else
+        {
+            Console.Profile.Out.Writer.Write((number > 1 ? "\n" : string.Empty) + "== " + header + "\n");
+        }
     }
 
     /// <summary>Reads the stream to its result, moving <paramref name="task"/> (when there is a bar) with each progress event.</summary>

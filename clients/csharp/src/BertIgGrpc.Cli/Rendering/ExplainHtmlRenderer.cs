@@ -88,6 +88,7 @@ public static class ExplainHtmlRenderer
         }
 
         html.Append("</td></tr>\n</table>\n");
+        html.Append("<p class=\"meta\"><b>Attribution Score</b> ").Append(Encode(AttributionText.ScoreMeaning(result))).Append(".</p>\n");
         html.Append("<p class=\"meta\">")
             .Append(Encode(string.Create(
                 inv,

@@ -18,11 +18,61 @@ public static class TerminalRenderer
         foreach (var t in tokens)
         {
             var (r, g, b) = AttributionColors.For(t.AttributionNormalized).ToRgb();
-            paragraph.Append(t.Token, new Style(Color.Black, new Color(r, g, b)));
+            paragraph.Append(AttributionText.Clean(t.Token), new Style(Color.Black, new Color(r, g, b)));
             paragraph.Append(" ");
         }
 
         return paragraph;
+    }
+
+    /// <summary>The colour legend and how to read the numbers.</summary>
+    /// <param name="result">The explanation (its target label is named).</param>
+    /// <returns>The renderable.</returns>
+    public static IRenderable Legend(ExplainResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var target = AttributionText.Clean(result.TargetLabel);
+        var legend = new Paragraph().Append("Legend:", new Style(decoration: Decoration.Bold));
+        foreach (var (value, label) in new[] { (-1.0, $"against '{target}'"), (0.0, "neutral"), (1.0, $"towards '{target}'") })
+        {
+            var (r, g, b) = AttributionColors.For(value).ToRgb();
+            legend.Append(" ").Append("   ", new Style(background: new Color(r, g, b))).Append(" " + label);
+        }
+
+        return new Rows(legend, new Text(AttributionText.Legend(result), new Style(Color.Grey)));
+    }
+
+    /// <summary>
+    /// The numbers: one row per word with its attribution, normalised attribution, a bar (green towards the target,
+    /// red against) and its WordPiece tokens with their own attributions.
+    /// </summary>
+    /// <param name="rows">The rows (see <see cref="AttributionRows.Build"/>).</param>
+    /// <returns>The renderable.</returns>
+    public static IRenderable Table(IReadOnlyList<AttributionRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        const int barWidth = 10;
+        var table = new Table().Border(TableBorder.Simple)
+            .AddColumn(new TableColumn("#").RightAligned())
+            .AddColumn(new TableColumn("Word"))
+            .AddColumn(new TableColumn("Attribution").RightAligned())
+            .AddColumn(new TableColumn("Normalised").RightAligned())
+            .AddColumn(new TableColumn(string.Empty).NoWrap())
+            .AddColumn(new TableColumn("Tokens (attribution)"));
+        foreach (var row in rows)
+        {
+            var normalized = double.IsNaN(row.Word.AttributionNormalized) ? 0 : Math.Clamp(row.Word.AttributionNormalized, -1, 1);
+            var bar = new string('\u2588', (int)Math.Round(Math.Abs(normalized) * barWidth)).PadRight(barWidth);
+            table.AddRow(
+                new Text(row.Index.ToString(CultureInfo.InvariantCulture)),
+                new Text(AttributionText.Clean(row.Word.Token)),
+                new Text(AttributionText.Attribution(row.Word.Attribution)),
+                new Text(AttributionText.Normalized(row.Word.AttributionNormalized)),
+                new Text(bar, new Style(normalized >= 0 ? Color.Green : Color.Red)),
+                new Text(AttributionText.Tokens(row.Tokens, "\n"), new Style(Color.Grey)));
+        }
+
+        return table;
     }
 
     /// <summary>A two-column summary of the result (prediction, target, score, delta, run settings).</summary>
@@ -38,7 +88,7 @@ public static class TerminalRenderer
         Row("Model", result.Model);
         Row("Predicted", string.Create(inv, $"{p.Label} ({p.Probability:0.0000})"));
         Row("Attribution label", result.TargetLabel);
-        Row("Attribution score", result.AttributionSum.ToString("0.0000", inv));
+        Row("Attribution score", $"{AttributionText.Attribution(result.AttributionSum)} ({AttributionText.ScoreMeaning(result)})");
         Row("Convergence delta", result.ConvergenceDelta.ToString("0.0000e+0", inv));
         Row("Method", string.Create(inv, $"{result.Method}, {result.NSteps} steps, baseline {result.Baseline}"));
         Row("Run", string.Create(inv, $"{result.ExecutionProvider}, {result.ElapsedMs:0} ms{(result.Truncated ? ", truncated" : string.Empty)}"));
