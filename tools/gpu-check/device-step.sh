@@ -36,14 +36,16 @@ if [ "$step" != run ]; then
   [ "$have" -lt "$expected" ] && exit 0
 
   started=$(date +%s)
-  cat "$kit"/parts/part-* > "$kit/kit.tar.$format"
-  want=$(awk '$1 == "archive" { print $2 }' "$kit/MANIFEST")
-  got=$(sha256sum "$kit/kit.tar.$format" | cut -d' ' -f1)
-  [ "$want" = "$got" ] || { echo "device-step: reassembled archive sha256 $got, manifest says $want" >&2; exit 1; }
   rm -rf "$kit/app"; mkdir -p "$kit/app"
-  if [ "$format" = xz ]; then xz -dc -T0 "$kit/kit.tar.xz" | tar -C "$kit/app" -xf -
-  else zstd -dc -q "$kit/kit.tar.zst" | tar -C "$kit/app" -xf -; fi
-  rm -f "$kit/kit.tar.$format"
+  # Each archive line: "archive NAME SHA256 PART..."; reassemble, check and unpack each.
+  while read -r _ name want members; do
+    (cd "$kit/parts" && cat $members) > "$kit/$name.tar.$format"
+    got=$(sha256sum "$kit/$name.tar.$format" | cut -d' ' -f1)
+    [ "$want" = "$got" ] || { echo "device-step: reassembled $name archive sha256 $got, manifest says $want" >&2; exit 1; }
+    if [ "$format" = xz ]; then xz -dc -T0 "$kit/$name.tar.xz" | tar -C "$kit/app" -xf -
+    else zstd -dc -q "$kit/$name.tar.zst" | tar -C "$kit/app" -xf -; fi
+    rm -f "$kit/$name.tar.$format"
+  done < <(awk '$1 == "archive"' "$kit/MANIFEST")
   echo "device-step: unpacked in $(( $(date +%s) - started )) s"
 fi
 

@@ -274,16 +274,20 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
                 sums[p] = new double[rowSize];
             }
 
-            // Pending rows' mask/types, [T_pending, S].
+            // Pending texts' mask/types [T_pending, S], and L(x'), L(x) - L(x') [T_pending, S, H].
             var groupMask = new long[texts * seqLen];
             var groupTypes = new long[texts * seqLen];
+            var groupBaseline = new float[texts * rowSize];
+            var groupDifference = new float[texts * rowSize];
             for (var p = 0; p < texts; p++)
             {
                 Array.Copy(mask, pending[p] * seqLen, groupMask, p * seqLen, seqLen);
                 Array.Copy(types, pending[p] * seqLen, groupTypes, p * seqLen, seqLen);
+                Array.Copy(baselineCut, pending[p] * rowSize, groupBaseline, p * rowSize, rowSize);
+                Array.Copy(difference, pending[p] * rowSize, groupDifference, p * rowSize, rowSize);
             }
 
-            var inFlight = new Queue<(int FirstStep, int StepCount, Task<GradientResult> Task)>();
+            var inFlight = new Queue<(int FirstStep, int StepCount, Task<float[]> Task)>();
             var nextStep = 0;
             var stepsDone = 0;
             try
@@ -295,13 +299,13 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
                         cancellationToken.ThrowIfCancellationRequested();
                         var first = nextStep;
                         var count = Math.Min(stepsPerRun, steps - first);
-                        inFlight.Enqueue((first, count, Task.Run(() => RunChunk(points, first, count, texts, rowSize, groupMask, groupTypes), CancellationToken.None)));
+                        inFlight.Enqueue((first, count, Task.Run(() => RunChunk(points, first, count, texts, groupMask, groupTypes, groupBaseline, groupDifference), CancellationToken.None)));
                         nextStep += count;
                     }
 
                     var (_, stepCount, task) = inFlight.Dequeue();
-                    var gradient = task.GetAwaiter().GetResult().Gradient;      // [k * T, S, H], rows step-major
-                    Accumulate(sums, gradient, stepCount, texts, rowSize);
+                    var gradientSum = task.GetAwaiter().GetResult();            // [T, S, H], summed over the chunk's steps
+                    Accumulate(sums, gradientSum, rowSize);
                     stepsDone += stepCount;
 
                     progress?.Report(new IgProgress(stepsBefore + stepsDone, stepsBefore + steps, Partial(sums)));
@@ -331,56 +335,48 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             return sums;
         }
 
-        private GradientResult RunChunk(IntegrationPoints points, int firstStep, int stepCount, int texts, int rowSize, long[] groupMask, long[] groupTypes)
+        private float[] RunChunk(IntegrationPoints points, int firstStep, int stepCount, int texts, long[] groupMask, long[] groupTypes, float[] groupBaseline, float[] groupDifference)
         {
             var rows = stepCount * texts;
             var classes = _runtime.NumClasses;
-            var cut = new float[rows * rowSize];                       // [k * T, S, H]
+            var alphas = new float[stepCount];                         // [k]
             var seed = new float[rows * classes];                      // [k * T, C]
             var rowMask = new long[rows * seqLen];                     // [k * T, S]
             var rowTypes = new long[rows * seqLen];                    // [k * T, S]
-            Parallel.For(0, rows, row =>
+            for (var k = 0; k < stepCount; k++)
+            {
+                alphas[k] = (float)points.Alphas[firstStep + k];
+            }
+
+            for (var row = 0; row < rows; row++)
             {
                 var step = firstStep + row / texts;
                 var p = row % texts;
-                var t = pending[p];
-                var alpha = (float)points.Alphas[step];
-                var baseline = baselineCut.AsSpan(t * rowSize, rowSize);
-                var diff = difference.AsSpan(t * rowSize, rowSize);
-                var target = cut.AsSpan(row * rowSize, rowSize);
-                for (var i = 0; i < rowSize; i++)
-                {
-                    // L_a = L(x') + a * (L(x) - L(x')), in float like Captum's scaled features.
-                    target[i] = baseline[i] + alpha * diff[i];
-                }
-
-                seed[row * classes + targets[t]] = (float)points.Weights[step];
+                seed[row * classes + targets[pending[p]]] = (float)points.Weights[step];
                 Array.Copy(groupMask, p * seqLen, rowMask, row * seqLen, seqLen);
                 Array.Copy(groupTypes, p * seqLen, rowTypes, row * seqLen, seqLen);
-            });
-
-            var result = _runtime.Gradient(cut, rowMask, rowTypes, seed, rows, seqLen);
-            if (result.Gradient.Length != cut.Length)
-            {
-                throw new InvalidOperationException($"The runtime returned a gradient of {result.Gradient.Length} values for a cut of {cut.Length}.");
             }
 
-            return result;
+            // The rows L(x') + a (L(x) - L(x')) are formed, and their gradients summed over the chunk's steps, by the runtime.
+            var sum = _runtime.PathGradient(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen); // [T, S, H]
+            if (sum.Length != texts * seqLen * _runtime.HiddenSize)
+            {
+                throw new InvalidOperationException($"The runtime returned a path gradient of {sum.Length} values for {texts} texts of {seqLen} x {_runtime.HiddenSize}.");
+            }
+
+            return sum;
         }
 
-        private static void Accumulate(double[][] sums, float[] gradient, int stepCount, int texts, int rowSize)
+        private static void Accumulate(double[][] sums, float[] gradientSum, int rowSize)
         {
-            // Each text's sum in its own task; within a text, steps are added in order, so the result is deterministic.
-            Parallel.For(0, texts, p =>
+            // Each text's running sum in double, chunks added in run order, so the result does not depend on timing.
+            Parallel.For(0, sums.Length, p =>
             {
                 var sum = sums[p];
-                for (var k = 0; k < stepCount; k++)
+                var chunk = gradientSum.AsSpan(p * rowSize, rowSize);
+                for (var i = 0; i < rowSize; i++)
                 {
-                    var row = gradient.AsSpan((k * texts + p) * rowSize, rowSize);
-                    for (var i = 0; i < rowSize; i++)
-                    {
-                        sum[i] += row[i];
-                    }
+                    sum[i] += chunk[i];
                 }
             });
         }

@@ -29,12 +29,59 @@ public interface IAttributionRuntime : IDisposable
     /// <summary>Forward pass. Returns the cut activations <c>[rows, seqLen, hidden]</c> and logits <c>[rows, classes]</c>.</summary>
     ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen);
 
+    /// <summary>Forward pass for classification only: logits <c>[rows, classes]</c>, without copying the cut activations out.</summary>
+    float[] Logits(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
+        => Forward(inputIds, attentionMask, tokenTypeIds, rows, seqLen).Logits;
+
     /// <summary>
     /// Runs the model from the cut with <paramref name="cut"/> <c>[rows, seqLen, hidden]</c> fed in place of the
     /// layer's output. Returns logits <c>[rows, classes]</c> and the gradient of
     /// <c>sum_r seed[r] . logits[r]</c> with respect to the cut, <c>[rows, seqLen, hidden]</c>.
     /// </summary>
     GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen);
+
+    /// <summary>
+    /// Integrates one chunk of the path for <paramref name="texts"/> texts: row <c>k * texts + t</c> is
+    /// <c>baseline[t] + alphas[k] * difference[t]</c> (<c>[seqLen, hidden]</c> each, in float, as Captum scales), and the
+    /// result is the sum over the chunk's points k of the gradient of <c>sum_r seed[r] . logits[r]</c> at those rows,
+    /// <c>[texts, seqLen, hidden]</c>. <paramref name="attentionMask"/>, <paramref name="tokenTypeIds"/> and
+    /// <paramref name="seed"/> are per row. This default forms the rows here and calls <see cref="Gradient"/>; a runtime
+    /// on a device forms and sums them there.
+    /// </summary>
+    float[] PathGradient(float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen)
+    {
+        var rowSize = seqLen * HiddenSize;
+        var rows = alphas.Length * texts;
+        var cut = new float[rows * rowSize];                                  // [K * T, S, H]
+        Parallel.For(0, rows, row =>
+        {
+            var alpha = alphas[row / texts];
+            var b = baseline.AsSpan(row % texts * rowSize, rowSize);
+            var d = difference.AsSpan(row % texts * rowSize, rowSize);
+            var target = cut.AsSpan(row * rowSize, rowSize);
+            for (var i = 0; i < rowSize; i++) target[i] = b[i] + alpha * d[i];
+        });
+
+        var gradient = Gradient(cut, attentionMask, tokenTypeIds, seed, rows, seqLen).Gradient;
+        if (gradient.Length != cut.Length)
+        {
+            throw new InvalidOperationException($"The runtime returned a gradient of {gradient.Length} values for a cut of {cut.Length}.");
+        }
+
+        var sum = new float[texts * rowSize];                                 // [T, S, H]
+        Parallel.For(0, texts, t =>
+        {
+            var acc = new double[rowSize];
+            for (var k = 0; k < alphas.Length; k++)
+            {
+                var g = gradient.AsSpan((k * texts + t) * rowSize, rowSize);
+                for (var i = 0; i < rowSize; i++) acc[i] += g[i];
+            }
+
+            for (var i = 0; i < rowSize; i++) sum[t * rowSize + i] = (float)acc[i];
+        });
+        return sum;
+    }
 }
 
 /// <summary>Output of <see cref="IAttributionRuntime.Forward"/>.</summary>

@@ -140,7 +140,8 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         var (forwardSession, provider) = SessionFactory.Create(OnnxModelFile.ToBytes(forward), settings, logger);
         try
         {
-            var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(gradientModel.Model), settings, logger);
+            // The gradient graph runs with the integration path built in, so chunks stay on the device (PathGraphBuilder).
+            var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(PathGraphBuilder.Build(gradientModel).Model), settings, logger);
             return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
                 (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut));
         }
@@ -153,6 +154,16 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <inheritdoc />
     public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
+    {
+        var results = RunForward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, [CutTensor, _output]);
+        return new ForwardResult(results[0], results[1]);
+    }
+
+    /// <inheritdoc />
+    public float[] Logits(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
+        => RunForward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, [_output])[0];
+
+    private float[][] RunForward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, string[] outputs)
     {
         long[] shape = [rows, seqLen];
         var names = new List<string> { InputIds, AttentionMask };
@@ -170,8 +181,8 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         try
         {
             using var runOptions = new RunOptions();
-            using var results = _forward.Run(runOptions, names, values, [CutTensor, _output]);
-            return new ForwardResult(results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
+            using var results = _forward.Run(runOptions, names, values, outputs);
+            return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
         }
         finally
         {
@@ -182,11 +193,26 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     /// <inheritdoc />
     public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen)
     {
+        // One point per row: the path model's rows are then cut + 0 * 0 = cut exactly, and its sum is the gradient itself.
+        var (logits, gradient) = RunPath(cut, new float[cut.Length], [0f], attentionMask, tokenTypeIds, seed, rows, seqLen);
+        return new GradientResult(logits, gradient);
+    }
+
+    /// <inheritdoc />
+    public float[] PathGradient(float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen)
+        => RunPath(baseline, difference, alphas, attentionMask, tokenTypeIds, seed, texts, seqLen).GradientSum;
+
+    private (float[] Logits, float[] GradientSum) RunPath(
+        float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen)
+    {
+        var rows = alphas.Length * texts;
         long[] shape = [rows, seqLen];
-        var names = new List<string> { _gradientModel.CutInput, _gradientModel.SeedInput };
+        var names = new List<string> { PathModel.BaselineInput, PathModel.DifferenceInput, PathModel.AlphasInput, _gradientModel.SeedInput };
         var values = new List<OrtValue>
         {
-            OrtValue.CreateTensorValueFromMemory(cut, [rows, seqLen, HiddenSize]),
+            OrtValue.CreateTensorValueFromMemory(baseline, [texts, seqLen, HiddenSize]),
+            OrtValue.CreateTensorValueFromMemory(difference, [texts, seqLen, HiddenSize]),
+            OrtValue.CreateTensorValueFromMemory(alphas, [alphas.Length]),
             OrtValue.CreateTensorValueFromMemory(seed, [rows, NumClasses]),
         };
         foreach (var input in _gradientModel.OtherInputs)
@@ -203,8 +229,8 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         try
         {
             using var runOptions = new RunOptions();
-            using var results = _gradient.Run(runOptions, names, values, [_gradientModel.LogitsOutput, _gradientModel.GradientOutput]);
-            return new GradientResult(results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
+            using var results = _gradient.Run(runOptions, names, values, [_gradientModel.LogitsOutput, PathModel.GradientSumOutput]);
+            return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
         }
         finally
         {

@@ -193,7 +193,7 @@ public sealed class ExplainerModel : IDisposable
                 }
             }
 
-            var logits = _runtime.Forward(ids, mask, types, rows, seqLen).Logits; // [rows, C]
+            var logits = _runtime.Logits(ids, mask, types, rows, seqLen);   // [rows, C]
             for (var r = 0; r < rows; r++)
             {
                 predictions[first + r] = ToPrediction(logits.AsSpan(r * classes, classes).ToArray());
