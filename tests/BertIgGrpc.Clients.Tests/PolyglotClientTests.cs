@@ -37,7 +37,7 @@ public sealed partial class PolyglotClientTests
             "the server build did not produce wwwroot/index.html (npm missing?)");
         var dir = Path.Combine(ExternalSuite.RepoRoot, "tests", "dashboard");
         ExternalSuite.NpmCi(dir);
-        var output = ExternalSuite.Run(dir, "node --test --test-concurrency=1 dashboard.test.mjs", SuiteTimeout);
+        var output = ExternalSuite.Run(dir, "node --test --test-concurrency=1 dashboard.test.mjs security.test.mjs", SuiteTimeout);
         AssertRanTests(NodePass().Match(output), output);
     }
 
