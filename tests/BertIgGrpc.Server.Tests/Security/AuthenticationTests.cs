@@ -77,6 +77,25 @@ public sealed class AuthenticationTests(SecureServerFixture server) : IClassFixt
     }
 
     [Fact]
+    public async Task Call_WithRs256JwtCheckedAgainstPemPublicKey_Succeeds()
+    {
+        var credentials = new SigningCredentials(new RsaSecurityKey(server.IssuerRsaKey), SecurityAlgorithms.RsaSha256);
+        using var channel = server.Channel(bearer: Token(credentials: credentials));
+
+        Assert.NotEmpty((await ListModelsAsync(channel)).Models);
+    }
+
+    [Fact]
+    public async Task Call_WithJwtFromAnotherIssuer_ReturnsUnauthenticated()
+    {
+        using var channel = server.Channel(bearer: Token(issuer: "https://somewhere.else.test"));
+
+        var error = await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () => ListModelsAsync(channel));
+
+        Assert.Contains("issuer", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task Call_WithExpiredJwt_ReturnsUnauthenticatedSayingExpired()
     {
         using var channel = server.Channel(bearer: Token(expires: DateTime.UtcNow.AddHours(-1)));
@@ -239,18 +258,18 @@ public sealed class AuthenticationTests(SecureServerFixture server) : IClassFixt
     }
 
     private static string Token(string scope = SecureServerFixture.JwtScope, DateTime? expires = null, string audience = SecureServerFixture.JwtAudience,
-        string signingKey = SecureServerFixture.JwtSigningKey)
+        string signingKey = SecureServerFixture.JwtSigningKey, string issuer = SecureServerFixture.JwtIssuer, SigningCredentials? credentials = null)
     {
         var expiry = expires ?? DateTime.UtcNow.AddMinutes(10);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = SecureServerFixture.JwtIssuer,
+            Issuer = issuer,
             Audience = audience,
             Subject = new ClaimsIdentity([new Claim("sub", "test-service"), new Claim("scope", scope)]),
             NotBefore = expiry.AddHours(-2),
             IssuedAt = expiry.AddHours(-2),
             Expires = expiry,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = credentials ?? new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey)), SecurityAlgorithms.HmacSha256),
         });
     }
 }

@@ -30,6 +30,9 @@ public sealed class SecureServerFixture : IAsyncLifetime
 
     internal TestCertificates Certificates { get; } = new();
 
+    /// <summary>The issuer's RSA key for RS256 tokens; the server gets its public half as a PEM file.</summary>
+    public RSA IssuerRsaKey { get; } = RSA.Create(2048);
+
     public Uri GrpcAddress { get; private set; } = null!;
 
     public Uri HttpAddress { get; private set; } = null!;
@@ -46,6 +49,8 @@ public sealed class SecureServerFixture : IAsyncLifetime
         MetricsAddress = new Uri($"http://127.0.0.1:{metricsPort}");
         Directory.CreateDirectory(Path.Combine(_root, "wwwroot"));
         await File.WriteAllTextAsync(Path.Combine(_root, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
+        var publicKeyPath = Path.Combine(_root, "issuer.pub.pem");
+        await File.WriteAllTextAsync(publicKeyPath, IssuerRsaKey.ExportSubjectPublicKeyInfoPem());
         var hashed = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(HashedKey)));
         _app = ServerHost.Create(grpcPort, httpPort,
         [
@@ -62,6 +67,7 @@ public sealed class SecureServerFixture : IAsyncLifetime
             $"--BertIg:Auth:Jwt:Issuer={JwtIssuer}",
             $"--BertIg:Auth:Jwt:Audience={JwtAudience}",
             $"--BertIg:Auth:Jwt:SigningKey={JwtSigningKey}",
+            $"--BertIg:Auth:Jwt:SigningKeyPath={publicKeyPath}",
             $"--BertIg:Auth:Jwt:RequiredScope={JwtScope}",
             $"--BertIg:Auth:ClientCertificates:CaPath={Certificates.CaPemPath}",
             $"--BertIg:Auth:ClientCertificates:AllowedSubjects:0={TestCertificates.AllowedClientName}",
@@ -90,6 +96,7 @@ public sealed class SecureServerFixture : IAsyncLifetime
         }
 
         Certificates.Dispose();
+        IssuerRsaKey.Dispose();
         Directory.Delete(_root, recursive: true);
     }
 
