@@ -168,7 +168,9 @@ public sealed class AuthenticationTests(SecureServerFixture server) : IClassFixt
 
         var error = await Assert.ThrowsAsync<RpcException>(() => ListModelsAsync(channel));
 
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        // The connection fails (refused handshake or a protocol error, depending on timing); no call is served.
+        Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.NotNull(error.Status.DebugException);
     }
 
     [Fact]
@@ -191,12 +193,8 @@ public sealed class AuthenticationTests(SecureServerFixture server) : IClassFixt
         using var channel = server.Channel(bearer: SecureServerFixture.PlainKey);
         using var call = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
 
-        await RpcAssert.ThrowsAsync(StatusCode.Unimplemented, async () =>
-        {
-            await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
-            await call.RequestStream.CompleteAsync();
-            await call.ResponseStream.MoveNext();
-        });
+        // Answered before any message is read, so none is written (a write could race the answer).
+        await RpcAssert.ThrowsAsync(StatusCode.Unimplemented, () => call.ResponseStream.MoveNext());
     }
 
     [Fact]

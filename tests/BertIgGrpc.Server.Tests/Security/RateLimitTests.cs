@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Claims;
+using System.Security.Cryptography;
 using BertIgGrpc.Contracts.V1;
 using BertIgGrpc.Server.Hosting;
 using Google.Rpc;
@@ -7,13 +9,18 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Grpc.Reflection.V1Alpha;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BertIgGrpc.Server.Tests.Security;
 
 /// <summary>
-/// A plaintext server with API keys, a per-caller rate limit of 1 call per second with a burst of
-/// <see cref="Burst"/>, metrics off and gRPC-Web CORS for one origin.
+/// A plaintext server with API keys, JWTs from an OpenID Connect authority (a minimal one run by the test: discovery
+/// document and JWKS), a per-caller rate limit of 1 call per second with a burst of <see cref="Burst"/>, metrics off
+/// and gRPC-Web CORS for one origin.
 /// </summary>
 public sealed class LimitedServerFixture : IAsyncLifetime
 {
@@ -25,6 +32,11 @@ public sealed class LimitedServerFixture : IAsyncLifetime
 
     private readonly string _cache = Path.Combine(Path.GetTempPath(), "bertig-limited-tests-" + Guid.NewGuid().ToString("N"));
     private WebApplication? _app;
+    private WebApplication? _identityProvider;
+
+    public RSA IdentityProviderKey { get; } = RSA.Create(2048);
+
+    public string Authority { get; private set; } = null!;
 
     public Uri GrpcAddress { get; private set; } = null!;
 
@@ -32,6 +44,7 @@ public sealed class LimitedServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Authority = await StartIdentityProviderAsync();
         int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
         HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
@@ -46,6 +59,9 @@ public sealed class LimitedServerFixture : IAsyncLifetime
             $"--BertIg:RateLimit:Burst={Burst}",
             "--BertIg:Metrics:Enabled=false",
             $"--BertIg:GrpcWeb:CorsOrigins:0={AllowedOrigin}",
+            $"--BertIg:Auth:Jwt:Authority={Authority}",
+            "--BertIg:Auth:Jwt:Audience=bertig",
+            "--BertIg:Auth:Jwt:RequireHttpsMetadata=false",
         ]);
         await _app.StartAsync();
         using var channel = GrpcChannel.ForAddress(GrpcAddress);
@@ -68,8 +84,46 @@ public sealed class LimitedServerFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
+        if (_identityProvider is not null)
+        {
+            await _identityProvider.StopAsync();
+            await _identityProvider.DisposeAsync();
+        }
+
+        IdentityProviderKey.Dispose();
         Directory.Delete(_cache, recursive: true);
     }
+
+    /// <summary>Serves an OpenID Connect discovery document and the JWKS with <see cref="IdentityProviderKey"/>; returns the issuer URL.</summary>
+    private async Task<string> StartIdentityProviderAsync()
+    {
+        var issuer = $"http://127.0.0.1:{ServerHost.FreePort()}";
+        // Its own empty content root: the test folder's appsettings.json (the server's) would bind the server's ports.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.CreateDirectory(Path.Combine(_cache, "idp")).FullName });
+        builder.WebHost.UseUrls(issuer);
+        _identityProvider = builder.Build();
+        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(IdentityProviderKey.ExportParameters(false)) { KeyId = "test-key" });
+        _identityProvider.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        {
+            ["issuer"] = issuer,
+            ["jwks_uri"] = issuer + "/jwks",
+            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+        }));
+        _identityProvider.MapGet("/jwks", () => Results.Text(
+            $$"""{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"{{jwk.Kid}}","n":"{{jwk.N}}","e":"{{jwk.E}}"}]}""", "application/json"));
+        await _identityProvider.StartAsync();
+        return issuer;
+    }
+
+    /// <summary>A token the identity provider issued for <c>bertig</c>.</summary>
+    public string IssueToken(string subject) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = Authority,
+        Audience = "bertig",
+        Subject = new ClaimsIdentity([new Claim("sub", subject)]),
+        Expires = DateTime.UtcNow.AddMinutes(10),
+        SigningCredentials = new SigningCredentials(new RsaSecurityKey(IdentityProviderKey) { KeyId = "test-key" }, SecurityAlgorithms.RsaSha256),
+    });
 
     public Explainer.ExplainerClient Client(GrpcChannel channel) => new(channel);
 
@@ -123,6 +177,24 @@ public sealed class RateLimitTests(LimitedServerFixture server) : IClassFixture<
     }
 
     [Fact]
+    public async Task Call_WithTokenFromOidcAuthority_Succeeds_AndForeignTokenIsRefused()
+    {
+        using var valid = server.Channel(server.IssueToken("oidc-test-service"));
+        using var foreignKey = RSA.Create(2048);
+        var foreign = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = server.Authority,
+            Audience = "bertig",
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(foreignKey) { KeyId = "test-key" }, SecurityAlgorithms.RsaSha256),
+        });
+        using var refused = server.Channel(foreign);
+
+        Assert.NotEmpty((await server.Client(valid).ListModelsAsync(new ListModelsRequest())).Models);
+        await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () => server.Client(refused).ListModelsAsync(new ListModelsRequest()).ResponseAsync);
+    }
+
+    [Fact]
     public async Task Health_ManyCallsWithoutKey_AreNeitherLimitedNorRefused()
     {
         using var channel = server.Channel(null);
@@ -140,7 +212,12 @@ public sealed class RateLimitTests(LimitedServerFixture server) : IClassFixture<
         using var anonymous = server.Channel(null);
         using var withKey = server.Channel(LimitedServerFixture.KeyC);
 
-        await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () => ListServicesAsync(anonymous));
+        // The refusal comes before any message is read, so none is written (a write could race the answer).
+        using (var refused = new ServerReflection.ServerReflectionClient(anonymous).ServerReflectionInfo())
+        {
+            await RpcAssert.ThrowsAsync(StatusCode.Unauthenticated, () => refused.ResponseStream.MoveNext());
+        }
+
         Assert.Contains("bertig.v1.Explainer", await ListServicesAsync(withKey));
     }
 
