@@ -20,7 +20,7 @@ namespace BertIgGrpc.Server.Tests.Security;
 /// <summary>
 /// A plaintext server with API keys, JWTs from an OpenID Connect authority (a minimal one run by the test: discovery
 /// document and JWKS), a per-caller rate limit of 1 call per second with a burst of <see cref="Burst"/>, metrics off
-/// and gRPC-Web CORS for one origin.
+/// and gRPC-Web CORS for one origin. Its content root has a dashboard page, which is switched off.
 /// </summary>
 public sealed class LimitedServerFixture : IAsyncLifetime
 {
@@ -48,9 +48,13 @@ public sealed class LimitedServerFixture : IAsyncLifetime
         int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
         GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
         HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        var contentRoot = Directory.CreateDirectory(Path.Combine(_cache, "root")).FullName;
+        Directory.CreateDirectory(Path.Combine(contentRoot, "wwwroot"));
+        await File.WriteAllTextAsync(Path.Combine(contentRoot, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
         _app = ServerHost.Create(grpcPort, httpPort,
         [
-            $"--BertIg:CacheDirectory={_cache}",
+            "--BertIg:Dashboard:Enabled=false",
+            $"--BertIg:CacheDirectory={Path.Combine(_cache, "models")}",
             $"--BertIg:Auth:ApiKeys:0={KeyA}",
             $"--BertIg:Auth:ApiKeys:1={KeyB}",
             $"--BertIg:Auth:ApiKeys:2={KeyC}",
@@ -62,7 +66,7 @@ public sealed class LimitedServerFixture : IAsyncLifetime
             $"--BertIg:Auth:Jwt:Authority={Authority}",
             "--BertIg:Auth:Jwt:Audience=bertig",
             "--BertIg:Auth:Jwt:RequireHttpsMetadata=false",
-        ]);
+        ], contentRoot: contentRoot);
         await _app.StartAsync();
         using var channel = GrpcChannel.ForAddress(GrpcAddress);
         var health = new Health.HealthClient(channel);
@@ -229,6 +233,19 @@ public sealed class RateLimitTests(LimitedServerFixture server) : IClassFixture<
         using var response = await http.GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Dashboard_Disabled_PageIsNotServed()
+    {
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+
+        using var page = await http.GetAsync("/index.html");
+        var root = await http.GetStringAsync("/");
+
+        Assert.Equal(HttpStatusCode.NotFound, page.StatusCode);
+        Assert.DoesNotContain("bertig dashboard", root);
+        Assert.Contains("bertig.v1.Explainer", root);
     }
 
     [Fact]
