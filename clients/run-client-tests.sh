@@ -7,7 +7,7 @@ set -uo pipefail
 
 CLIENTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$CLIENTS/.." && pwd)"
-APT_PACKAGES=(protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf python3-pytest)
+APT_PACKAGES=(openssl protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf python3-pytest)
 
 log() { printf '\n== %s\n' "$*"; }
 

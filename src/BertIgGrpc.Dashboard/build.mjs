@@ -1,7 +1,7 @@
 // Bundles the dashboard into a static folder (default: ../BertIgGrpc.Server/wwwroot).
 // Usage: node build.mjs [--outdir DIR]. Run `npm run generate` first (npm run build does both).
 import { build } from "esbuild";
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,7 +23,9 @@ await build({
   loader: { ".css": "text" },
   logLevel: "warning",
 });
-for (const file of ["index.html", "styles.css"]) {
-  await copyFile(path.join(here, "src", file), path.join(outdir, file));
-}
+await copyFile(path.join(here, "src", "index.html"), path.join(outdir, "index.html"));
+// The report's stylesheet joins the page's: the server's Content-Security-Policy (style-src 'self') refuses inline
+// <style>, and report.css stays a single source (downloaded reports embed it as text).
+const css = await Promise.all(["styles.css", "report.css"].map((file) => readFile(path.join(here, "src", file), "utf8")));
+await writeFile(path.join(outdir, "styles.css"), css.join("\n"));
 console.log(`dashboard built into ${outdir}`);

@@ -13,6 +13,7 @@ public sealed partial class PolyglotClientTests
     [Fact]
     public void TypeScriptClient_NodeTestSuite_Passes()
     {
+        ExternalSuite.RequireDebianPackages("openssl"); // the security tests make their TLS certificates with it
         var dir = Path.Combine(ExternalSuite.RepoRoot, "clients", "typescript");
         ExternalSuite.NpmCi(dir);
         var output = ExternalSuite.Run(dir, "npm test", SuiteTimeout);
@@ -22,7 +23,7 @@ public sealed partial class PolyglotClientTests
     [Fact]
     public void PythonClient_Pytest_Passes()
     {
-        ExternalSuite.RequireDebianPackages("protobuf-compiler", "protobuf-compiler-grpc", "python3-grpcio", "python3-protobuf", "python3-pytest");
+        ExternalSuite.RequireDebianPackages("openssl", "protobuf-compiler", "protobuf-compiler-grpc", "python3-grpcio", "python3-protobuf", "python3-pytest");
         var dir = Path.Combine(ExternalSuite.RepoRoot, "clients", "python");
         var output = ExternalSuite.Run(dir, "/usr/bin/python3 -m pytest -v -p no:cacheprovider", SuiteTimeout);
         AssertRanTests(PytestPass().Match(output), output);
@@ -36,7 +37,7 @@ public sealed partial class PolyglotClientTests
             "the server build did not produce wwwroot/index.html (npm missing?)");
         var dir = Path.Combine(ExternalSuite.RepoRoot, "tests", "dashboard");
         ExternalSuite.NpmCi(dir);
-        var output = ExternalSuite.Run(dir, "node --test --test-concurrency=1 dashboard.test.mjs", SuiteTimeout);
+        var output = ExternalSuite.Run(dir, "node --test --test-concurrency=1 dashboard.test.mjs security.test.mjs", SuiteTimeout);
         AssertRanTests(NodePass().Match(output), output);
     }
 

@@ -62,10 +62,14 @@ function serverDll() {
  * Calls Explainer/ListModels over gRPC-Web by hand (5-byte frame header + protobuf payload) and
  * returns the number of payload bytes: an empty ListModelsResponse means no model is loaded yet.
  */
-export async function listModelsPayloadBytes(baseUrl) {
+export async function listModelsPayloadBytes(baseUrl, apiKey) {
   const response = await fetch(`${baseUrl}/bertig.v1.Explainer/ListModels`, {
     method: "POST",
-    headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+    headers: {
+      "content-type": "application/grpc-web+proto",
+      "x-grpc-web": "1",
+      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+    },
     body: new Uint8Array([0, 0, 0, 0, 0]),
     signal: AbortSignal.timeout(5000),
   });
@@ -91,11 +95,12 @@ export async function listModelsPayloadBytes(baseUrl) {
 }
 
 /**
- * Starts the server unless BERTIG_DASHBOARD_URL points at one that already runs.
+ * Starts the server unless BERTIG_DASHBOARD_URL points at one that already runs (not for extraArgs).
+ * extraArgs are more server settings; apiKey is the key the readiness check sends when the server needs one.
  * Returns { baseUrl, stop(), log() }.
  */
-export async function startServer({ timeoutMs = 300_000 } = {}) {
-  if (process.env.BERTIG_DASHBOARD_URL) {
+export async function startServer({ timeoutMs = 300_000, extraArgs = [], apiKey = undefined, logName = "server.log" } = {}) {
+  if (process.env.BERTIG_DASHBOARD_URL && extraArgs.length === 0) {
     return { baseUrl: process.env.BERTIG_DASHBOARD_URL.replace(/\/$/, ""), stop: async () => {}, log: () => "" };
   }
   mkdirSync(artifactsDir, { recursive: true });
@@ -104,7 +109,7 @@ export async function startServer({ timeoutMs = 300_000 } = {}) {
   // A fixed cache directory (BERTIG_CACHE_DIR) lets repeated local runs skip the first-start model build.
   const ownCache = !process.env.BERTIG_CACHE_DIR;
   const cacheDir = process.env.BERTIG_CACHE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "bertig-dashboard-cache-"));
-  const logFile = path.join(artifactsDir, "server.log");
+  const logFile = path.join(artifactsDir, logName);
   const log = createWriteStream(logFile);
   const baseUrl = `http://127.0.0.1:${httpPort}`;
   // The server's project folder is the working directory so its content root holds wwwroot.
@@ -115,6 +120,7 @@ export async function startServer({ timeoutMs = 300_000 } = {}) {
       `--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:${grpcPort}`,
       `--Kestrel:Endpoints:Http:Url=${baseUrl}`,
       `--BertIg:CacheDirectory=${cacheDir}`,
+      ...extraArgs,
     ],
     { cwd: serverProjectDir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DOTNET_NOLOGO: "1" } },
   );
@@ -147,7 +153,7 @@ export async function startServer({ timeoutMs = 300_000 } = {}) {
     try {
       const page = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(5000) });
       if (page.status !== 200) throw new Error(`GET / answered ${page.status}`);
-      if ((await listModelsPayloadBytes(baseUrl)) > 0) return { baseUrl, stop, log: readLog };
+      if ((await listModelsPayloadBytes(baseUrl, apiKey)) > 0) return { baseUrl, stop, log: readLog };
       lastError = "ListModels is empty";
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);

@@ -27,4 +27,4 @@ done
 
 cd "$root/tests/dashboard"
 export BERTIG_SERVER_DLL="$root/src/BertIgGrpc.Server/bin/$configuration/net10.0/BertIgGrpc.Server.dll"
-exec node --test --test-concurrency=1 dashboard.test.mjs
+exec node --test --test-concurrency=1 dashboard.test.mjs security.test.mjs

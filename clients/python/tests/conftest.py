@@ -4,6 +4,7 @@ cache directory, wait for grpc.health.v1 SERVING, stop it afterwards."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -71,8 +73,9 @@ def _wait_serving(address: str, process: subprocess.Popen, timeout_s: float) -> 
     raise RuntimeError(f"server not SERVING after {timeout_s:.0f}s (last: {last})")
 
 
-@pytest.fixture(scope="session")
-def server_address() -> str:
+@contextlib.contextmanager
+def start_server(*extra_args: str) -> Iterator[str]:
+    """Runs the real server (with ``extra_args``, e.g. security settings) until the block ends; yields host:port."""
     root = _repo_root()
     grpc_port, http_port = _free_port(), _free_port()
     shared_cache = os.environ.get("BERTIG_TEST_CACHE_DIR")  # lets suites share one model build
@@ -83,7 +86,8 @@ def server_address() -> str:
         [*command,
          f"--Kestrel:Endpoints:Grpc:Url=http://{address}",
          f"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{http_port}",
-         f"--BertIg:CacheDirectory={cache_dir}"],
+         f"--BertIg:CacheDirectory={cache_dir}",
+         *extra_args],
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     output: collections.deque[bytes] = collections.deque(maxlen=300)
     # Drain the pipe so the server never blocks on a full buffer; keep the tail for failures.
@@ -105,6 +109,12 @@ def server_address() -> str:
                 process.wait()
         if shared_cache is None:
             shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_address() -> Iterator[str]:
+    with start_server() as address:
+        yield address
 
 
 @pytest.fixture()

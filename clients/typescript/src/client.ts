@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
   Baseline,
@@ -65,7 +65,28 @@ export interface BertIgClientOptions {
   readonly defaultTimeoutMs?: number;
   /** Use this transport instead of a new gRPC (HTTP/2) transport, e.g. to add interceptors. */
   readonly transport?: Transport;
+  /**
+   * API key (or token) sent as `authorization: Bearer <value>` on every call, for a server with `BertIg:Auth`.
+   * Over plain `http://` it is only sent to a loopback address.
+   */
+  readonly apiKey?: string;
+  /** TLS (`https://`): PEM CA certificate(s) to trust instead of the system's roots, e.g. `readFileSync("ca.pem")`. */
+  readonly ca?: string | Buffer;
+  /** TLS: PEM client certificate for mutual TLS (with `key`). */
+  readonly cert?: string | Buffer;
+  /** TLS: PEM private key of `cert`. */
+  readonly key?: string | Buffer;
 }
+
+/** An interceptor that adds `authorization: Bearer <apiKey>` to every request. */
+export function bearerAuth(apiKey: string): Interceptor {
+  return (next) => async (request) => {
+    request.header.set("authorization", `Bearer ${apiKey}`);
+    return next(request);
+  };
+}
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
  * Typed client for `bertig.v1.Explainer` over gRPC (HTTP/2, h2c for `http://` URLs).
@@ -79,12 +100,21 @@ export class BertIgClient {
   constructor(baseUrl: string, options: BertIgClientOptions = {}) {
     let transport = options.transport;
     if (transport === undefined) {
+      const url = new URL(baseUrl);
+      const tls = options.ca !== undefined || options.cert !== undefined || options.key !== undefined;
+      if (tls && url.protocol !== "https:") {
+        throw new Error(`ca/cert/key need an https:// address, got ${baseUrl}`);
+      }
+      if (options.apiKey !== undefined && url.protocol !== "https:" && !loopbackHosts.has(url.hostname)) {
+        throw new Error(`apiKey is only sent over https:// (or to a loopback address); ${baseUrl} would expose it`);
+      }
       // Own the HTTP/2 session so close() can release the socket and let Node exit.
-      this.session = new Http2SessionManager(baseUrl);
+      this.session = new Http2SessionManager(baseUrl, undefined, tls ? { ca: options.ca, cert: options.cert, key: options.key } : undefined);
       transport = createGrpcTransport({
         baseUrl,
         sessionManager: this.session,
         defaultTimeoutMs: options.defaultTimeoutMs,
+        interceptors: options.apiKey === undefined ? [] : [bearerAuth(options.apiKey)],
       });
     }
     this.client = createClient(Explainer, transport);

@@ -1,5 +1,6 @@
 export {
   BertIgClient,
+  bearerAuth,
   toExplainRequest,
   type BertIgClientOptions,
   type CallOptions,

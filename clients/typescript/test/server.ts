@@ -67,8 +67,8 @@ function serverCommand(root: string): { args: string[]; cwd: string } {
   return { args: ["run", "--project", join(root, "src", "BertIgGrpc.Server"), "--"], cwd: root };
 }
 
-/** Starts the server and resolves once its health service reports SERVING. */
-export async function startServer(): Promise<TestServer> {
+/** Starts the server (with `extraArgs`, e.g. security settings) and resolves once its health service reports SERVING. */
+export async function startServer(extraArgs: readonly string[] = []): Promise<TestServer> {
   const root = repoRoot();
   const grpcPort = await freePort();
   const httpPort = await freePort();
@@ -84,6 +84,7 @@ export async function startServer(): Promise<TestServer> {
       `--Kestrel:Endpoints:Grpc:Url=${grpcUrl}`,
       `--Kestrel:Endpoints:Http:Url=http://127.0.0.1:${httpPort}`,
       `--BertIg:CacheDirectory=${cacheDir}`,
+      ...extraArgs,
     ],
     { cwd, stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -2,7 +2,6 @@
 // and the final report. One call runs per page; a new Explain or leaving the page aborts it.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import reportCss from "./report.css";
 import { normalizeL2, type TokenView } from "./attribution.js";
 import { createExplainerClient } from "./client.js";
 import { buildReportHtml, downloadHtml } from "./download.js";
@@ -54,9 +53,12 @@ const ui = {
   viewTokens: byId<HTMLInputElement>("view-tokens"),
   viewWords: byId<HTMLInputElement>("view-words"),
   download: byId<HTMLButtonElement>("download"),
+  apiKey: byId<HTMLInputElement>("api-key"),
 };
 
-const client = createExplainerClient();
+// The API key lives in this tab's session storage only: never in local storage, cookies or the URL.
+const API_KEY_STORAGE = "bertig.apiKey";
+const client = createExplainerClient(window.location.origin, () => ui.apiKey.value.trim());
 let models: ModelInfo[] = [];
 let current: AbortController | undefined;
 let finished: Finished | undefined;
@@ -235,10 +237,15 @@ function cancelRun(): void {
 }
 
 function init(): void {
-  // One stylesheet source for the page and for downloaded reports.
-  const style = document.createElement("style");
-  style.textContent = reportCss;
-  document.head.append(style);
+  // The page gets report.css through styles.css (see build.mjs): the CSP allows no inline <style>.
+  ui.apiKey.value = sessionStorage.getItem(API_KEY_STORAGE) ?? "";
+  ui.apiKey.addEventListener("change", () => {
+    const key = ui.apiKey.value.trim();
+    if (key === "") sessionStorage.removeItem(API_KEY_STORAGE);
+    else sessionStorage.setItem(API_KEY_STORAGE, key);
+    setStatus("");
+    void loadModels();
+  });
 
   setRunState("idle");
   ui.form.addEventListener("submit", (e) => void explain(e));

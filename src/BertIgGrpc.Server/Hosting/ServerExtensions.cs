@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using BertIgGrpc.Engine;
 using BertIgGrpc.Server.Grpc;
 using BertIgGrpc.Server.Infrastructure;
+using BertIgGrpc.Server.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -49,7 +50,11 @@ public static class ServerExtensions
             options.Interceptors.Add<ExceptionInterceptor>();
             options.EnableDetailedErrors = false;
         });
-        services.AddGrpcReflection();
+        if (builder.AddBertIgSecurity().Reflection.Enabled)
+        {
+            services.AddGrpcReflection();
+        }
+
         services.AddGrpcHealthChecks(options =>
             {
                 options.Services.Map("", _ => true);
@@ -61,31 +66,40 @@ public static class ServerExtensions
     }
 
     /// <summary>
-    /// Maps the Explainer (gRPC and gRPC-Web), grpc.health.v1.Health, reflection, <c>/healthz</c>,
-    /// <c>/metrics</c>, and the dashboard's static files when <c>wwwroot</c> exists.
+    /// Maps the Explainer (gRPC and gRPC-Web), grpc.health.v1.Health (always open), reflection, <c>/healthz</c>,
+    /// <c>/metrics</c>, and the dashboard's static files when <c>wwwroot</c> exists, each as <c>BertIg</c>'s security
+    /// settings allow (see <see cref="SecurityOptions"/>): the gRPC endpoint serves gRPC only, the Http endpoint the rest.
     /// </summary>
     public static WebApplication MapBertIgServer(this WebApplication app)
     {
-        var webRoot = app.Environment.WebRootPath;
-        var hasDashboard = !string.IsNullOrEmpty(webRoot) && Directory.Exists(webRoot);
-        if (hasDashboard)
+        var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        var hasDashboard = app.UseBertIgDashboard(security);
+        app.UseRouting();
+        app.UseGrpcWeb(); // gRPC-Web arrives over HTTP/1.1 on the Http endpoint, from the dashboard's own origin unless CORS is configured
+        app.UseBertIgSecurity(security);
+
+        app.MapGrpcService<ExplainerService>().EnableGrpcWeb().RequireBertIgCaller(security).OnListeners(ListenerRole.Grpc, ListenerRole.Web);
+        app.MapGrpcHealthChecksService().EnableGrpcWeb().WithBertIgCors(security); // probes carry no credentials
+        if (security.Reflection.Enabled)
         {
-            app.UseDefaultFiles();
-            app.UseStaticFiles();
+            app.MapGrpcReflectionService().RequireBertIgCaller(security).OnListeners(ListenerRole.Grpc, ListenerRole.Web);
         }
 
-        // gRPC-Web arrives over HTTP/1.1 on the Http endpoint from the same origin as the dashboard, so no CORS.
-        app.UseGrpcWeb();
+        app.MapHealthChecks("/healthz").OnListeners(ListenerRole.Web, ListenerRole.Metrics);
+        if (security.Metrics.Enabled)
+        {
+            var metrics = app.MapMetrics("/metrics").OnListeners(SecurityExtensions.HasMetricsListener(app.Configuration) ? ListenerRole.Metrics : ListenerRole.Web);
+            if (security.Auth.Enabled && !security.Metrics.AllowAnonymous)
+            {
+                metrics.RequireAuthorization(SecurityExtensions.CallerPolicy);
+            }
+        }
 
-        app.MapGrpcService<ExplainerService>().EnableGrpcWeb();
-        app.MapGrpcHealthChecksService().EnableGrpcWeb();
-        app.MapGrpcReflectionService();
-        app.MapHealthChecks("/healthz");
-        app.MapMetrics("/metrics");
         if (!hasDashboard)
         {
             app.MapGet("/", () => Results.Text(
-                "BertIgGrpc server. gRPC: bertig.v1.Explainer (with reflection and grpc.health.v1.Health); HTTP: /healthz, /metrics.\n"));
+                "BertIgGrpc server. gRPC: bertig.v1.Explainer (with reflection and grpc.health.v1.Health); HTTP: /healthz, /metrics.\n"))
+                .OnListeners(ListenerRole.Web);
         }
 
         return app;

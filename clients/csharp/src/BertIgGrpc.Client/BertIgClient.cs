@@ -62,6 +62,7 @@ public sealed class BertIgClient : IDisposable
         options.EnsureValid();
         var channelOptions = new GrpcChannelOptions();
         BertIgServiceConfig.Apply(channelOptions, options);
+        BertIgTransport.Apply(channelOptions, options);
         var channel = GrpcChannel.ForAddress(options.Address, channelOptions);
         return new BertIgClient(new Explainer.ExplainerClient(channel), options, channel);
     }

@@ -37,6 +37,24 @@ public sealed class BertIgClientOptions
     /// </summary>
     public bool ValidateRequests { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets the API key (or JWT) sent as <c>authorization: Bearer &lt;value&gt;</c> on every call, for a server with
+    /// <c>BertIg:Auth</c> configured. Over plain <c>http://</c> it is only sent to a loopback address. Defaults to none.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Gets or sets a PEM file with the CA certificate(s) the server's certificate must chain to (for a private CA);
+    /// <c>https://</c> only. Defaults to none (the system's trusted roots).
+    /// </summary>
+    public string? CaCertificatePath { get; set; }
+
+    /// <summary>Gets or sets a PEM client certificate presented for mutual TLS; <c>https://</c> only. Defaults to none.</summary>
+    public string? ClientCertificatePath { get; set; }
+
+    /// <summary>Gets or sets the PEM private key of <see cref="ClientCertificatePath"/>. Defaults to none (the key is in the certificate file).</summary>
+    public string? ClientKeyPath { get; set; }
+
     /// <summary>Throws when the options cannot work, naming the property.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void EnsureValid()
@@ -64,6 +82,40 @@ public sealed class BertIgClientOptions
         if (!(BackoffMultiplier > 0))
         {
             throw new ArgumentException("BackoffMultiplier must be positive.", nameof(BackoffMultiplier));
+        }
+
+        EnsureSecurityValid();
+    }
+
+    private void EnsureSecurityValid()
+    {
+        var https = Address.Scheme == Uri.UriSchemeHttps;
+        if (!string.IsNullOrEmpty(ApiKey) && !https && !Address.IsLoopback)
+        {
+            throw new ArgumentException($"ApiKey is only sent over https:// (or to a loopback address); '{Address}' would expose it.", nameof(ApiKey));
+        }
+
+        foreach (var (path, name) in new[] { (CaCertificatePath, nameof(CaCertificatePath)), (ClientCertificatePath, nameof(ClientCertificatePath)), (ClientKeyPath, nameof(ClientKeyPath)) })
+        {
+            if (path is null)
+            {
+                continue;
+            }
+
+            if (!https)
+            {
+                throw new ArgumentException($"{name} needs an https:// address, got '{Address}'.", name);
+            }
+
+            if (!File.Exists(path))
+            {
+                throw new ArgumentException($"{name}: file not found: '{path}'.", name);
+            }
+        }
+
+        if (ClientKeyPath is not null && ClientCertificatePath is null)
+        {
+            throw new ArgumentException("ClientKeyPath needs ClientCertificatePath.", nameof(ClientKeyPath));
         }
     }
 }

@@ -13,7 +13,7 @@ public static class BertIgClientServiceCollectionExtensions
     /// channel carries the retry service config built from <see cref="BertIgClientOptions"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Sets the options (address, deadline, retries); options may also be bound from configuration.</param>
+    /// <param name="configure">Sets the options (address, deadline, retries, API key, TLS files); options may also be bound from configuration.</param>
     /// <returns>The HTTP client builder of the gRPC client, for handlers, interceptors or credentials.</returns>
     public static IHttpClientBuilder AddBertIgClient(this IServiceCollection services, Action<BertIgClientOptions>? configure = null)
     {
@@ -28,7 +28,13 @@ public static class BertIgClientServiceCollectionExtensions
         return services
             .AddGrpcClient<Explainer.ExplainerClient>((sp, factory) =>
                 factory.Address = sp.GetRequiredService<IOptions<BertIgClientOptions>>().Value.Address)
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+                BertIgTransport.CreateHandler(sp.GetRequiredService<IOptions<BertIgClientOptions>>().Value) ?? new SocketsHttpHandler())
             .ConfigureChannel((sp, channel) =>
-                BertIgServiceConfig.Apply(channel, sp.GetRequiredService<IOptions<BertIgClientOptions>>().Value));
+            {
+                var clientOptions = sp.GetRequiredService<IOptions<BertIgClientOptions>>().Value;
+                BertIgServiceConfig.Apply(channel, clientOptions);
+                BertIgTransport.ApplyCredentials(channel, clientOptions);
+            });
     }
 }

@@ -15,7 +15,7 @@ namespace BertIgGrpc.Client.Tests;
 /// Environment overrides: BERTIG_SERVER_DLL (server assembly), BERTIG_TEST_CACHE_DIR (reuse a model cache),
 /// BERTIG_TEST_STARTUP_SECONDS (health wait, default 180).
 /// </summary>
-public sealed class RealServer : IAsyncLifetime
+public class RealServer : IAsyncLifetime
 {
     private readonly StringBuilder _log = new();
     private Process? _process;
@@ -86,6 +86,11 @@ public sealed class RealServer : IAsyncLifetime
         start.ArgumentList.Add($"--Kestrel:Endpoints:Grpc:Url={GrpcAddress.GetLeftPart(UriPartial.Authority)}");
         start.ArgumentList.Add($"--Kestrel:Endpoints:Http:Url={HttpAddress.GetLeftPart(UriPartial.Authority)}");
         start.ArgumentList.Add($"--BertIg:CacheDirectory={cacheDir}");
+        foreach (var argument in ExtraArguments())
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -96,8 +101,12 @@ public sealed class RealServer : IAsyncLifetime
         await WaitForServingAsync().ConfigureAwait(false);
     }
 
+    /// <summary>More server settings (command-line style), for fixtures that configure security.</summary>
+    /// <returns>The arguments.</returns>
+    protected virtual IEnumerable<string> ExtraArguments() => [];
+
     /// <inheritdoc />
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_process is { HasExited: false })
         {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from typing import Iterator, Optional, Sequence, Union
 
 import grpc
@@ -25,15 +26,30 @@ class Client:
     """
 
     def __init__(self, target: str = "127.0.0.1:50051", *, channel: Optional[grpc.Channel] = None,
-                 timeout: Optional[float] = None) -> None:
+                 timeout: Optional[float] = None, api_key: Optional[str] = None, tls: bool = False,
+                 root_certificates: Optional[bytes] = None, certificate_chain: Optional[bytes] = None,
+                 private_key: Optional[bytes] = None) -> None:
         """
-        :param target: host:port of the gRPC endpoint (plaintext).
-        :param channel: an existing channel to use instead (e.g. a secure one); not closed by us.
+        :param target: host:port of the gRPC endpoint.
+        :param channel: an existing channel to use instead; not closed by us.
         :param timeout: default deadline in seconds for every call.
+        :param api_key: API key (or token) sent as ``authorization: Bearer <value>`` on every call; over plaintext
+            only to a loopback address.
+        :param tls: connect with TLS (implied by the three PEM arguments below).
+        :param root_certificates: PEM CA certificate(s) to trust instead of the system's roots.
+        :param certificate_chain: PEM client certificate for mutual TLS (with ``private_key``).
+        :param private_key: PEM private key of ``certificate_chain``.
         """
         self._owns_channel = channel is None
-        self._channel = channel if channel is not None else grpc.insecure_channel(target)
-        self._stub = pb_grpc.ExplainerStub(self._channel)
+        if channel is None:
+            tls = tls or root_certificates is not None or certificate_chain is not None or private_key is not None
+            if api_key is not None and not tls and target.rsplit(":", 1)[0] not in _LOOPBACK_HOSTS:
+                raise ValueError(f"api_key is only sent over TLS (or to a loopback address); {target} would expose it")
+            channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(
+                root_certificates, private_key, certificate_chain)) if tls else grpc.insecure_channel(target)
+        self._channel = channel
+        calls = grpc.intercept_channel(channel, _BearerAuth(api_key)) if api_key is not None else channel
+        self._stub = pb_grpc.ExplainerStub(calls)
         self._timeout = timeout
 
     def explain(self, text: str, *, model: str = "", text_pair: str = "",
@@ -108,6 +124,33 @@ class Client:
 
     def _deadline(self, timeout: Optional[float]) -> Optional[float]:
         return timeout if timeout is not None else self._timeout
+
+
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+class _CallDetails(collections.namedtuple("_CallDetails", ("method", "timeout", "metadata", "credentials",
+                                                           "wait_for_ready", "compression")),
+                   grpc.ClientCallDetails):
+    pass
+
+
+class _BearerAuth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Adds ``authorization: Bearer <api key>`` to every call (works over TLS and plaintext loopback alike)."""
+
+    def __init__(self, api_key: str) -> None:
+        self._header = ("authorization", f"Bearer {api_key}")
+
+    def _with_key(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        return _CallDetails(details.method, details.timeout, [*(details.metadata or ()), self._header],
+                            details.credentials, getattr(details, "wait_for_ready", None),
+                            getattr(details, "compression", None))
+
+    def intercept_unary_unary(self, continuation, client_call_details, request):
+        return continuation(self._with_key(client_call_details), request)
+
+    def intercept_unary_stream(self, continuation, client_call_details, request):
+        return continuation(self._with_key(client_call_details), request)
 
 
 def _explain_request(text: str, model: str, text_pair: str, target: Union[int, str, None], n_steps: int,
