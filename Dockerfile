@@ -4,8 +4,8 @@
 #   docker build -t bertig-server:cuda --target cuda .        # GPU (CUDA 13 + cuDNN 9 runtime + ASP.NET Core)
 #   docker run --read-only --tmpfs /tmp -v bertig-cache:/var/cache/bertig -p 50051:50051 -p 8080:8080 bertig-server:latest
 # Both run as the non-root user app (uid 1654) on a read-only root: the only writable paths are the
-# model cache volume and /tmp. The same published app serves both (ONNX Runtime's GPU package falls
-# back to the CPU when CUDA is absent; BertIg__ExecutionProvider picks explicitly).
+# model cache volume and /tmp. Both hold the same published app; the CPU image leaves out ONNX
+# Runtime's CUDA provider (BertIg__ExecutionProvider=auto then runs on the CPU).
 
 ARG DOTNET_VERSION=10.0
 ARG CUDA_IMAGE=nvidia/cuda:13.0.2-cudnn-runtime-ubuntu24.04
@@ -27,6 +27,10 @@ COPY protos/ protos/
 COPY src/ src/
 RUN dotnet restore src/BertIgGrpc.Server/BertIgGrpc.Server.csproj -r linux-x64
 RUN dotnet publish src/BertIgGrpc.Server/BertIgGrpc.Server.csproj -c Release -r linux-x64 --self-contained false --no-restore -p:SkipDashboard=true -o /app/publish
+
+# --- publish-cpu: the same output without ONNX Runtime's CUDA and TensorRT providers (285 MB) ----
+FROM build AS publish-cpu
+RUN rm -f /app/publish/libonnxruntime_providers_cuda.so /app/publish/libonnxruntime_providers_tensorrt.so
 
 # --- cuda: the same app on NVIDIA's CUDA 13 + cuDNN runtime (docker build --target cuda) -------
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS aspnet
@@ -54,7 +58,7 @@ EXPOSE 50051 8080
 USER 1654
 ENTRYPOINT ["dotnet", "BertIgGrpc.Server.dll"]
 
-# --- runtime (default): the CPU image -----------------------------------------------------------
+# --- runtime (default): the CPU image (BertIg__ExecutionProvider=auto finds no CUDA provider and uses the CPU)
 FROM mcr.microsoft.com/dotnet/aspnet:${DOTNET_VERSION}-noble AS runtime
 # ASPNETCORE_HTTP_PORTS is emptied: the endpoints come from Kestrel:Endpoints (gRPC h2c and HTTP/1.1).
 ENV ASPNETCORE_HTTP_PORTS= \
@@ -63,7 +67,7 @@ ENV ASPNETCORE_HTTP_PORTS= \
     BertIg__CacheDirectory=/var/cache/bertig
 RUN mkdir -p /var/cache/bertig && chown app:app /var/cache/bertig
 WORKDIR /app
-COPY --from=build /app/publish/ ./
+COPY --from=publish-cpu /app/publish/ ./
 COPY --from=dashboard /dashboard/ ./wwwroot/
 VOLUME /var/cache/bertig
 EXPOSE 50051 8080
