@@ -50,6 +50,11 @@ public sealed class ClientLoadBalancingTests(ModelCache cache, ITestOutputHelper
         output.WriteLine($"150 calls over 3 replicas: {string.Join(", ", spread)}");
         Assert.Equal(150, spread.Sum());
         Assert.All(spread, n => Assert.True(n > 0, $"A replica got no calls: {string.Join(", ", spread)}.\n{set.Logs()}"));
+        output.WriteLine($"peak resident memory per replica: {string.Join(", ", set.Replicas.Select(r => $"{r.PeakWorkingSetBytes / (1024 * 1024)} MiB"))}");
+
+        // Every replica exports the gauge the gpu overlay's autoscaler scales on (components/queue-autoscaling).
+        var metrics = await http.GetStringAsync(new Uri(set[0].HttpAddress, "/metrics"));
+        Assert.Contains("\nbertig_explain_queue_depth ", metrics, StringComparison.Ordinal);
 
         // 2. Calls go on (at least 50) while replica-2 is stopped (SIGTERM, as Kubernetes stops a pod): none may fail.
         var stopping = set[2];
