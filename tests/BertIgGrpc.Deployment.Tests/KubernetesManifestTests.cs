@@ -16,8 +16,8 @@ public sealed partial class KubernetesManifestTests
     private const string ExplainerHealthService = "bertig.v1.Explainer";
 
     /// <summary>
-    /// Resident memory of one replica with the default model loaded, before any explanation runs, with margin (measured
-    /// peak about 0.6 GB with three replicas running Predict and short explanations; see the README's sizing).
+    /// Resident memory of one replica with the default model loaded, with margin: the measured peak is about 690 MiB
+    /// (ClientLoadBalancingTests prints it; README "Deploying", sizing).
     /// </summary>
     private const int ModelResidentMiB = 1024;
 
