@@ -13,7 +13,8 @@ namespace BertIgGrpc.Deployment.Tests;
 public sealed class PublishOutputTests(ModelCache cache, ITestOutputHelper output)
 {
     private const string ContainerPublishDirectory = "/app/publish";
-    private static readonly string[] IgnoredDirectories = ["bin", "obj", "node_modules", "wwwroot", "gen", "TestResults"];
+    private static readonly Lazy<string[]> DockerIgnore = new(() => File.ReadAllLines(Repo.PathOf(".dockerignore"))
+        .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray());
 
     [Fact]
     public async Task PublishOutput_OfTheDockerfileBuildStage_HasWhatTheImageNeedsAndServes()
@@ -116,6 +117,37 @@ public sealed class PublishOutputTests(ModelCache cache, ITestOutputHelper outpu
         }
     }
 
+    /// <summary>
+    /// Whether .dockerignore leaves a folder out of the build context: <c>**/name/</c> anywhere, or <c>path/</c> from the
+    /// root (the only pattern forms it uses; any other form fails the test so that it is not silently ignored).
+    /// </summary>
+    private static bool IsIgnored(string relativeDirectory)
+    {
+        foreach (var pattern in DockerIgnore.Value)
+        {
+            if (pattern.StartsWith("**/", StringComparison.Ordinal) && pattern.EndsWith('/'))
+            {
+                if (Path.GetFileName(relativeDirectory) == pattern[3..^1])
+                {
+                    return true;
+                }
+            }
+            else if (pattern.EndsWith('/') && !pattern.Contains('*'))
+            {
+                if (relativeDirectory == pattern[..^1])
+                {
+                    return true;
+                }
+            }
+            else
+            {
+                Assert.True(pattern.StartsWith("**/*.", StringComparison.Ordinal), $".dockerignore pattern {pattern} is not one this test understands.");
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Replays <c>COPY a b ... dest</c> relative to the repository root (the build context) into <paramref name="work"/>.</summary>
     private static void Copy(string arguments, string work)
     {
@@ -146,7 +178,7 @@ public sealed class PublishOutputTests(ModelCache cache, ITestOutputHelper outpu
             File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         }
 
-        foreach (var dir in Directory.EnumerateDirectories(from).Where(d => !IgnoredDirectories.Contains(Path.GetFileName(d))))
+        foreach (var dir in Directory.EnumerateDirectories(from).Where(d => !IsIgnored(Path.GetRelativePath(Repo.Root, d).Replace('\\', '/'))))
         {
             CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
         }
