@@ -6,8 +6,29 @@ public sealed class BertIgClientOptions
     /// <summary>The address the server listens on when nothing else is configured (h2c, plaintext HTTP/2).</summary>
     public const string DefaultAddress = "http://127.0.0.1:50051";
 
-    /// <summary>Gets or sets the server address. Defaults to <see cref="DefaultAddress"/>.</summary>
+    /// <summary>The resolver scheme for an address that names several servers through DNS (plaintext), e.g. a Kubernetes headless Service.</summary>
+    public const string DnsScheme = "dns";
+
+    /// <summary>The load-balancing policy that opens one connection per resolved address and spreads calls over the ready ones.</summary>
+    public const string RoundRobin = "round_robin";
+
+    /// <summary>The load-balancing policy that sends every call over one connection (gRPC's default).</summary>
+    public const string PickFirst = "pick_first";
+
+    /// <summary>
+    /// Gets or sets the server address: <c>http://</c> or <c>https://</c> for one server, or
+    /// <c>dns:///host:port</c> for every address the name resolves to (plaintext; use it with
+    /// <see cref="LoadBalancingPolicy"/> <see cref="RoundRobin"/>). Defaults to <see cref="DefaultAddress"/>.
+    /// </summary>
     public Uri Address { get; set; } = new(DefaultAddress);
+
+    /// <summary>
+    /// Gets or sets the channel's load-balancing policy, <see cref="PickFirst"/> or <see cref="RoundRobin"/>. Behind a plain
+    /// TCP (L4) load balancer such as a Kubernetes ClusterIP Service every call of a channel goes to one replica, because
+    /// they share one HTTP/2 connection; <see cref="RoundRobin"/> over a <c>dns:///</c> address of a headless Service spreads
+    /// them. Defaults to <c>null</c> (gRPC's default, <see cref="PickFirst"/>).
+    /// </summary>
+    public string? LoadBalancingPolicy { get; set; }
 
     /// <summary>
     /// Gets or sets the deadline applied to every call that does not name its own, measured from the start of the call
@@ -59,9 +80,14 @@ public sealed class BertIgClientOptions
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public void EnsureValid()
     {
-        if (!Address.IsAbsoluteUri || (Address.Scheme != Uri.UriSchemeHttp && Address.Scheme != Uri.UriSchemeHttps))
+        if (!Address.IsAbsoluteUri || (Address.Scheme != Uri.UriSchemeHttp && Address.Scheme != Uri.UriSchemeHttps && Address.Scheme != DnsScheme))
         {
-            throw new ArgumentException($"Address must be an absolute http:// or https:// URI, got '{Address}'.", nameof(Address));
+            throw new ArgumentException($"Address must be an absolute http://, https:// or dns:/// URI, got '{Address}'.", nameof(Address));
+        }
+
+        if (LoadBalancingPolicy is not (null or PickFirst or RoundRobin))
+        {
+            throw new ArgumentException($"LoadBalancingPolicy must be '{PickFirst}' or '{RoundRobin}', got '{LoadBalancingPolicy}'.", nameof(LoadBalancingPolicy));
         }
 
         if (DefaultDeadline is { } deadline && deadline <= TimeSpan.Zero)
