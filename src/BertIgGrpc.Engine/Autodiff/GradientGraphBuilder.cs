@@ -85,7 +85,7 @@ public static class GradientGraphBuilder
         }
 
         // 3. The new graph: forward part first.
-        var opset = OnnxModelFile.GetOpset(forward);
+        var opset = Opset.Of(forward);
         var graph = new GraphProto { Name = forward.Graph.Name + "_grad" };
         graph.Node.AddRange(ordered.Select(n => n.Clone()));
         var usedNames = new HashSet<string>(ordered.SelectMany(n => n.Input), StringComparer.Ordinal);

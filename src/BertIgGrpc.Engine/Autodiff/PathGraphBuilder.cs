@@ -39,7 +39,7 @@ public static class PathGraphBuilder
         ArgumentNullException.ThrowIfNull(gradient);
         var model = gradient.Model.Clone();
         var graph = model.Graph;
-        var opset = OnnxModelFile.GetOpset(model);
+        var opset = Opset.Of(model);
         var cutInput = graph.Input.First(i => i.Name == gradient.CutInput);
         var elemType = cutInput.Type.TensorType.ElemType;
         graph.Input.Remove(cutInput);

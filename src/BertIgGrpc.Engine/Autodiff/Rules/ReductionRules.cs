@@ -14,7 +14,7 @@ internal static class ReductionRules
         var e = c.E;
         var rank = c.Rank(c.I(0));
         var keepDims = c.Node.GetInt("keepdims", 1) != 0;
-        var axesFromInput = c.Node.OpType == "ReduceSum" ? e.Opset >= 13 : e.Opset >= 18;
+        var axesFromInput = Opset.AxesAsInput(c.Node.OpType, e.Opset);
         long[]? axes = axesFromInput
             ? (c.Node.Input.Count > 1 && c.I(1).Length > 0 ? c.ConstantInts(1) : null)
             : c.Node.GetInts("axes");
@@ -50,8 +50,9 @@ internal static class ReductionRules
         // Before opset 13 Softmax flattens x to 2-D at `axis`, so it normalises over every axis from `axis` on.
         var e = c.E;
         var rank = c.Rank(c.I(0));
-        var axis = GradientContext.Axis(c.Node.GetInt("axis", e.Opset >= 13 ? -1 : 1), rank);
-        long[] axes = e.Opset >= 13 ? [axis] : [.. Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i)];
+        var oneAxis = Opset.SoftmaxOverOneAxis(e.Opset);
+        var axis = GradientContext.Axis(c.Node.GetInt("axis", oneAxis ? -1 : 1), rank);
+        long[] axes = oneAxis ? [axis] : [.. Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i)];
         var dy = c.GOOrZeros(0);
         var y = c.O(0);
         var inner = e.ReduceSum(e.Mul(dy, y), axes, keepDims: true);

@@ -57,7 +57,7 @@ internal static class ShapeRules
         var e = c.E;
         var rank = c.Rank(c.I(0));
         long[] starts, axes, steps;
-        if (e.Opset < 10)
+        if (!Opset.SliceBoundsAsInputs(e.Opset))
         {
             starts = c.Node.GetInts("starts") ?? throw c.Unsupported("missing starts");
             axes = c.Node.GetInts("axes") ?? [.. Enumerable.Range(0, starts.Length).Select(i => (long)i)];
