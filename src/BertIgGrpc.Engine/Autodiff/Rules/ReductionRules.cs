@@ -5,8 +5,10 @@ namespace BertIgGrpc.Engine.Autodiff.Rules;
 /// <summary>Gradients of reductions, Softmax and LayerNormalization.</summary>
 internal static class ReductionRules
 {
+    [GradientRule("ReduceSum")]
     public static void ReduceSum(GradientContext c) => ReduceBack(c, mean: false);
 
+    [GradientRule("ReduceMean")]
     public static void ReduceMean(GradientContext c) => ReduceBack(c, mean: true);
 
     private static void ReduceBack(GradientContext c, bool mean)
@@ -44,6 +46,7 @@ internal static class ReductionRules
         c.SetGI(0, dx);
     }
 
+    [GradientRule("Softmax")]
     public static void Softmax(GradientContext c)
     {
         // y = softmax(x): dx = y * (dy - sum(dy * y)) over the softmax axes.
@@ -59,6 +62,7 @@ internal static class ReductionRules
         c.SetGI(0, e.Mul(y, e.Sub(dy, inner)));
     }
 
+    [GradientRule("LayerNormalization")]
     public static void LayerNormalization(GradientContext c)
     {
         // y = xhat * scale + bias, xhat = (x - mean) * rstd over axes [axis, rank).
