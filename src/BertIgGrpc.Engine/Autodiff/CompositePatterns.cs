@@ -91,7 +91,7 @@ internal static class CompositePatterns
     private static bool ReducesLastAxisOnly(GraphView view, NodeProto reduce, int rank, int opset)
     {
         if (reduce.GetInt("keepdims", 1) == 0) return false;
-        var axes = opset >= 18 ? (reduce.Input.Count > 1 ? view.ConstantInt64s(reduce.Input[1]) : null) : reduce.GetInts("axes");
+        var axes = Opset.AxesAsInput(reduce.OpType, opset) ? (reduce.Input.Count > 1 ? view.ConstantInt64s(reduce.Input[1]) : null) : reduce.GetInts("axes");
         return axes is [var a] && (a == -1 || a == rank - 1);
     }
 

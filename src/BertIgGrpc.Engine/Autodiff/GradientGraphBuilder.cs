@@ -85,7 +85,7 @@ public static class GradientGraphBuilder
         }
 
         // 3. The new graph: forward part first.
-        var opset = OnnxModelFile.GetOpset(forward);
+        var opset = Opset.Of(forward);
         var graph = new GraphProto { Name = forward.Graph.Name + "_grad" };
         graph.Node.AddRange(ordered.Select(n => n.Clone()));
         var usedNames = new HashSet<string>(ordered.SelectMany(n => n.Input), StringComparer.Ordinal);
@@ -139,7 +139,7 @@ public static class GradientGraphBuilder
             throw new OnnxGraphException($"No gradient reaches the cut tensor '{cut}'.");
         }
 
-        graph.Node.Add(new NodeProto { OpType = "Identity", Name = "grad/cut_output", Input = { emitter.Sum(cutGrads) }, Output = { GradientName } });
+        emitter.OpTo("Identity", [emitter.Sum(cutGrads)], GradientName);
         graph.Output.Add(ValueInfo(output, outInfo.ElemType, outInfo.Rank, "out"));
         graph.Output.Add(ValueInfo(GradientName, cutInfo.ElemType, cutInfo.Rank, "cut"));
 

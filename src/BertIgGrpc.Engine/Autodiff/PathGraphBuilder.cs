@@ -39,7 +39,7 @@ public static class PathGraphBuilder
         ArgumentNullException.ThrowIfNull(gradient);
         var model = gradient.Model.Clone();
         var graph = model.Graph;
-        var opset = OnnxModelFile.GetOpset(model);
+        var opset = Opset.Of(model);
         var cutInput = graph.Input.First(i => i.Name == gradient.CutInput);
         var elemType = cutInput.Type.TensorType.ElemType;
         graph.Input.Remove(cutInput);
@@ -57,7 +57,7 @@ public static class PathGraphBuilder
         var rows = e.Add(baseline, e.Mul(alphas, difference));                                        // [K, T, S, H]
         var rowShape = e.Op("Concat", [e.Int64s(-1), e.Op("Slice", [textShape, e.Int64s(1), e.Int64s(3), e.Int64s(0)])],
             Attributes.Int("axis", 0));                                                               // [3]: -1, S, H
-        prefix.Node.Add(new NodeProto { OpType = "Reshape", Name = "path/rows", Input = { rows, rowShape }, Output = { gradient.CutInput } }); // [K T, S, H]
+        e.OpTo("Reshape", [rows, rowShape], gradient.CutInput);                                     // [K T, S, H]
 
         var nodes = prefix.Node.Concat(graph.Node).ToList();
         graph.Node.Clear();
@@ -69,7 +69,7 @@ public static class PathGraphBuilder
         var stepShape = s.Op("Concat", [s.Int64s(-1), textShape], Attributes.Int("axis", 0));         // [4]: -1, T, S, H
         var perStep = s.Reshape(gradient.GradientOutput, stepShape);                                  // [K, T, S, H]
         var summed = s.ReduceSum(perStep, [0], keepDims: false);                                      // [T, S, H]
-        graph.Node.Add(new NodeProto { OpType = "Identity", Name = "path_sum/output", Input = { summed }, Output = { PathModel.GradientSumOutput } });
+        s.OpTo("Identity", [summed], PathModel.GradientSumOutput);
         var gradientOutput = graph.Output.First(o => o.Name == gradient.GradientOutput);
         graph.Output.Remove(gradientOutput);
         graph.Output.Add(ValueInfo(PathModel.GradientSumOutput, elemType, ["t", "s", "h"]));

@@ -46,7 +46,7 @@ public sealed record OnnxSignature(IReadOnlyList<ValueInfoProto> Inputs, IReadOn
             {
                 var op = new OperatorSetIdProto();
                 input.ReadMessage(op);
-                if (string.IsNullOrEmpty(op.Domain) || op.Domain == "ai.onnx")
+                if (Onnx.Opset.IsDefaultDomain(op.Domain))
                 {
                     opset = Math.Max(opset, op.Version);
                 }

@@ -1,5 +1,4 @@
 using BertIgGrpc.Engine.Onnx.Proto;
-using Google.Protobuf;
 
 namespace BertIgGrpc.Engine.Onnx;
 
@@ -14,10 +13,6 @@ public static class ClassifierHeadComposer
 {
     /// <summary>The prefix of every node, initializer and intermediate tensor this class adds.</summary>
     public const string Prefix = "bertig_head/";
-
-    // TensorProto.DataType values.
-    private const int Float = 1;
-    private const int Int64 = 7;
 
     /// <summary>
     /// Appends mean pooling (and optionally L2 normalisation) to <paramref name="encoder"/> and makes the pooled
@@ -80,10 +75,10 @@ public static class ClassifierHeadComposer
             }
         }
 
-        var w = builder.FloatInitializer("weight", [hidden, classes], weightT);
-        var b = builder.FloatInitializer("bias", [classes], bias);
-        var projected = builder.Node("MatMul", [pooled, w], "matmul");                  // [batch, classes]
-        var logits = builder.Node("Add", [projected, b], "add_bias", output: outputName); // [batch, classes]
+        var w = builder.Emit.Floats("weight", weightT, hidden, classes);
+        var b = builder.Emit.Floats("bias", bias, classes);
+        var projected = builder.Emit.MatMul(pooled, w);                              // [batch, classes]
+        var logits = builder.Emit.OpTo("Add", [projected, b], outputName);           // [batch, classes]
         return builder.Finish(logits, outputName, classes);
     }
 
@@ -93,8 +88,6 @@ public static class ClassifierHeadComposer
         private readonly GraphProto _graph;
         private readonly string _hidden;
         private readonly string _mask;
-        private readonly long _opset;
-        private readonly HashSet<string> _names;
         private readonly TensorShapeProto.Types.Dimension _batchDim;
 
         public Builder(ModelProto encoder, string hiddenOutput, string attentionMaskInput, string outputName)
@@ -124,55 +117,64 @@ public static class ClassifierHeadComposer
             HiddenSize = dims is { Count: 3 } && dims[2].HasDimValue ? (int)dims[2].DimValue : null;
             _batchDim = dims is { Count: 3 } ? dims[0].Clone() : new TensorShapeProto.Types.Dimension { DimParam = "batch" };
 
-            _opset = _model.OpsetImport.Where(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx")
-                .Select(o => o.Version).DefaultIfEmpty(0).Max();
-            if (_opset < 7)
+            var opset = Opset.Of(_model);
+            if (opset < Opset.Minimum)
             {
-                throw new OnnxGraphException($"The encoder's opset {_opset} is older than 7.");
+                throw new OnnxGraphException($"The encoder's opset {opset} is older than {Opset.Minimum}.");
             }
 
-            _names = [.. _graph.Node.SelectMany(n => n.Output), .. _graph.Initializer.Select(t => t.Name), .. _graph.Input.Select(i => i.Name)];
-            if (_names.Contains(outputName) && outputName != hiddenOutput)
+            HashSet<string> names = [.. _graph.Node.SelectMany(n => n.Output), .. _graph.Initializer.Select(t => t.Name), .. _graph.Input.Select(i => i.Name)];
+            if (names.Contains(outputName) && outputName != hiddenOutput)
             {
                 throw new OnnxGraphException($"The encoder already has a tensor named '{outputName}'.");
             }
+
+            // Every name the emitter makes starts with the prefix, so one check rules out collisions.
+            if (names.FirstOrDefault(n => n.StartsWith(Prefix, StringComparison.Ordinal)) is { } taken)
+            {
+                throw new OnnxGraphException($"The encoder already has a tensor named '{taken}' (the prefix '{Prefix}' is reserved for the head).");
+            }
+
+            Emit = new GraphEmitter(_graph, opset, Prefix);
         }
 
         public int? HiddenSize { get; }
 
+        /// <summary>Gets the emitter that appends the head's nodes and initializers.</summary>
+        public GraphEmitter Emit { get; }
+
         /// <summary>Emits the pooling nodes and returns the pooled tensor <c>[batch, hidden]</c>.</summary>
         public string MeanPool(bool l2Normalize)
         {
+            var e = Emit;
             // Mask branch: depends on the attention mask only, so it carries no gradient.
-            var maskF = Node("Cast", [_mask], "mask_float", attrs: [IntAttr("to", Float)]); // [batch, seq]
-            var maskU = Unsqueeze(maskF, -1, "mask_unsqueeze");                              // [batch, seq, 1]
-            var count = ReduceSum(maskU, 1, keepDims: false, "mask_count");                  // [batch, 1]
+            var maskF = e.Op("Cast", [_mask], Attributes.Int("to", Tensors.Float));       // [batch, seq]
+            var maskU = e.Unsqueeze(maskF, [-1]);                                         // [batch, seq, 1]
+            var count = e.ReduceSum(maskU, [1], keepDims: false);                         // [batch, 1]
             // An all-zero mask would divide by zero; sentence-transformers clamps at 1e-9. Adding it is the same
             // in float32 for any count >= 1 and keeps the graph to ops every tool knows.
-            var countSafe = Node("Add", [count, Scalar("eps_count", 1e-9f)], "mask_count_safe");
+            var countSafe = e.Add(count, e.FloatScalar(1e-9f));                           // [batch, 1]
 
             // Token path: the only part the gradient flows through.
-            var masked = Node("Mul", [_hidden, maskU], "masked");                           // [batch, seq, hidden]
-            var summed = ReduceSum(masked, 1, keepDims: false, "sum");                       // [batch, hidden]
-            var pooled = Node("Div", [summed, countSafe], "mean");                           // [batch, hidden]
+            var masked = e.Mul(_hidden, maskU);                                           // [batch, seq, hidden]
+            var summed = e.ReduceSum(masked, [1], keepDims: false);                       // [batch, hidden]
+            var pooled = e.Div(summed, countSafe);                                        // [batch, hidden]
             if (!l2Normalize)
             {
                 return pooled;
             }
 
             // F.normalize(p=2, dim=1): x / max(||x||, 1e-12); the norm of a pooled BERT state is never near 0.
-            var squared = Node("Mul", [pooled, pooled], "squared");                          // [batch, hidden]
-            var sumSq = ReduceSum(squared, 1, keepDims: true, "sum_squares");                 // [batch, 1]
-            var norm = Node("Sqrt", [sumSq], "norm");                                        // [batch, 1]
-            var normSafe = Node("Add", [norm, Scalar("eps_norm", 1e-12f)], "norm_safe");     // [batch, 1]
-            return Node("Div", [pooled, normSafe], "normalized");                            // [batch, hidden]
+            var sumSq = e.ReduceSum(e.Mul(pooled, pooled), [1], keepDims: true);          // [batch, 1]
+            var norm = e.Op("Sqrt", [sumSq]);                                             // [batch, 1]
+            return e.Div(pooled, e.Add(norm, e.FloatScalar(1e-12f)));                     // [batch, hidden]
         }
 
         public ModelProto Finish(string output, string outputName, int? width)
         {
             if (output != outputName)
             {
-                Node("Identity", [output], "output", output: outputName);
+                Emit.OpTo("Identity", [output], outputName);
             }
 
             var shape = new TensorShapeProto();
@@ -182,7 +184,7 @@ public static class ClassifierHeadComposer
             _graph.Output.Add(new ValueInfoProto
             {
                 Name = outputName,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = Float, Shape = shape } },
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = Tensors.Float, Shape = shape } },
             });
             PruneDeadNodes(outputName);
             return _model;
@@ -216,82 +218,6 @@ public static class ClassifierHeadComposer
             var valueInfo = _graph.ValueInfo.Where(v => needed.Contains(v.Name)).ToList();
             _graph.ValueInfo.Clear();
             _graph.ValueInfo.AddRange(valueInfo);
-        }
-
-        public string Node(string op, string[] inputs, string name, string? output = null, AttributeProto[]? attrs = null)
-        {
-            var node = new NodeProto { OpType = op, Name = Unique(name) };
-            node.Input.AddRange(inputs);
-            node.Output.Add(output ?? node.Name);
-            if (output is not null)
-            {
-                _names.Add(output);
-            }
-
-            if (attrs is not null)
-            {
-                node.Attribute.AddRange(attrs);
-            }
-
-            _graph.Node.Add(node);
-            return node.Output[0];
-        }
-
-        public string FloatInitializer(string name, long[] dims, float[] values)
-        {
-            var tensor = new TensorProto { Name = Unique(name), DataType = Float };
-            tensor.Dims.AddRange(dims);
-            var bytes = new byte[values.Length * sizeof(float)];
-            for (var i = 0; i < values.Length; i++)
-            {
-                // ONNX raw_data is little-endian whatever the host.
-                System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-            }
-
-            tensor.RawData = ByteString.CopyFrom(bytes);
-            _graph.Initializer.Add(tensor);
-            return tensor.Name;
-        }
-
-        private string Scalar(string name, float value) => FloatInitializer(name, [], [value]);
-
-        private string Int64Initializer(string name, long[] values)
-        {
-            var tensor = new TensorProto { Name = Unique(name), DataType = Int64 };
-            tensor.Dims.Add(values.Length);
-            tensor.Int64Data.AddRange(values);
-            _graph.Initializer.Add(tensor);
-            return tensor.Name;
-        }
-
-        // Opset 13 moved Unsqueeze's and ReduceSum's axes from attributes to inputs.
-        private string Unsqueeze(string input, long axis, string name) => _opset >= 13
-            ? Node("Unsqueeze", [input, Int64Initializer(name + "_axes", [axis])], name)
-            : Node("Unsqueeze", [input], name, attrs: [IntsAttr("axes", axis)]);
-
-        private string ReduceSum(string input, long axis, bool keepDims, string name) => _opset >= 13
-            ? Node("ReduceSum", [input, Int64Initializer(name + "_axes", [axis])], name, attrs: [IntAttr("keepdims", keepDims ? 1 : 0)])
-            : Node("ReduceSum", [input], name, attrs: [IntsAttr("axes", axis), IntAttr("keepdims", keepDims ? 1 : 0)]);
-
-        private string Unique(string name)
-        {
-            var full = Prefix + name;
-            if (!_names.Add(full))
-            {
-                throw new OnnxGraphException($"The encoder already has a tensor named '{full}'.");
-            }
-
-            return full;
-        }
-
-        private static AttributeProto IntAttr(string name, long value) =>
-            new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-        private static AttributeProto IntsAttr(string name, long value)
-        {
-            var attr = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-            attr.Ints.Add(value);
-            return attr;
         }
     }
 }

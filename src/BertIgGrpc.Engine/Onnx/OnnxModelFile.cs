@@ -60,8 +60,4 @@ public static class OnnxModelFile
 
     /// <summary>Writes a model to a file.</summary>
     public static void Save(ModelProto model, string path) => File.WriteAllBytes(path, ToBytes(model));
-
-    /// <summary>Gets the opset version of the default ONNX domain.</summary>
-    public static int GetOpset(ModelProto model)
-        => (int)(model.OpsetImport.FirstOrDefault(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx")?.Version ?? 1);
 }

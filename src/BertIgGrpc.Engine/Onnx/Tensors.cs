@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using BertIgGrpc.Engine.Onnx.Proto;
 using Google.Protobuf;
 
@@ -27,7 +28,12 @@ public static class Tensors
         var t = new TensorProto { Name = name, DataType = Float };
         t.Dims.AddRange(dims);
         var bytes = new byte[values.Length * sizeof(float)];
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).CopyTo(bytes);
+        for (var i = 0; i < values.Length; i++)
+        {
+            // ONNX raw_data is little-endian whatever the host.
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
         t.RawData = ByteString.CopyFrom(bytes);
         return t;
     }
@@ -38,7 +44,11 @@ public static class Tensors
         var t = new TensorProto { Name = name, DataType = Int64 };
         t.Dims.AddRange(dims ?? [values.Length]);
         var bytes = new byte[values.Length * sizeof(long)];
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(bytes);
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        }
+
         t.RawData = ByteString.CopyFrom(bytes);
         return t;
     }

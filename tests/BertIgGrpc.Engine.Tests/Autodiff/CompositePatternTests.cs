@@ -37,7 +37,7 @@ public class CompositePatternTests
         var x = GradientChecker.RandomFloats(new Random(1), (int)GradientChecker.Count(shape));
         using var v = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(x, shape);
         var info = ShapeProbe.Run(model, new Dictionary<string, Microsoft.ML.OnnxRuntime.OrtValue> { ["x"] = v });
-        return CompositePatterns.Find(new GraphView(model.Graph), model.Graph.Node, t => info[t], OnnxModelFile.GetOpset(model)).Count;
+        return CompositePatterns.Find(new GraphView(model.Graph), model.Graph.Node, t => info[t], Opset.Of(model)).Count;
     }
 
     [Fact]

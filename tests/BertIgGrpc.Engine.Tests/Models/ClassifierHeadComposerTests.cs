@@ -80,4 +80,31 @@ public class ClassifierHeadComposerTests
             ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", new float[2, 384], new float[3], l2Normalize: false));
         Assert.Equal("bias", ex.ParamName);
     }
+
+    [Fact]
+    public void EncoderUsingTheHeadPrefix_IsRefusedNamingTheTensor()
+    {
+        var encoder = MiniLm.Encoder.Clone();
+        encoder.Graph.Node[0].Output[0] = ClassifierHeadComposer.Prefix + "taken";
+
+        var ex = Assert.Throws<OnnxGraphException>(() =>
+            ClassifierHeadComposer.AppendMeanPooling(encoder, "last_hidden_state", l2Normalize: false));
+        Assert.Contains($"'{ClassifierHeadComposer.Prefix}taken'", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(11, false)]
+    [InlineData(13, true)]
+    public void ReduceSumAxes_FollowTheEncodersOpset(int opset, bool axesAsInput)
+    {
+        var encoder = MiniLm.Encoder.Clone();
+        encoder.OpsetImport.Single(o => Opset.IsDefaultDomain(o.Domain)).Version = opset;
+
+        var model = ClassifierHeadComposer.AppendMeanPooling(encoder, "last_hidden_state", l2Normalize: true);
+
+        var sums = model.Graph.Node.Where(n => n.OpType == "ReduceSum" && n.Name.StartsWith(ClassifierHeadComposer.Prefix, StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, sums.Count);
+        Assert.All(sums, n => Assert.Equal(axesAsInput, n.Input.Count == 2));
+        Assert.All(sums, n => Assert.Equal(!axesAsInput, n.Attribute.Any(a => a.Name == "axes")));
+    }
 }

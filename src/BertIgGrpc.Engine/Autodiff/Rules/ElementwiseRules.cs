@@ -5,6 +5,7 @@ namespace BertIgGrpc.Engine.Autodiff.Rules;
 /// <summary>Gradients of element-wise arithmetic and activations. Broadcast operands are summed back to their shape.</summary>
 internal static class ElementwiseRules
 {
+    [GradientRule("Add")]
     public static void Add(GradientContext c)
     {
         var dy = c.GOOrZeros(0);
@@ -12,6 +13,7 @@ internal static class ElementwiseRules
         if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, dy));
     }
 
+    [GradientRule("Sub")]
     public static void Sub(GradientContext c)
     {
         var dy = c.GOOrZeros(0);
@@ -19,6 +21,7 @@ internal static class ElementwiseRules
         if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, c.E.Neg(dy)));
     }
 
+    [GradientRule("Mul")]
     public static void Mul(GradientContext c)
     {
         var dy = c.GOOrZeros(0);
@@ -26,6 +29,7 @@ internal static class ElementwiseRules
         if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, c.E.Mul(dy, c.I(0))));
     }
 
+    [GradientRule("Div")]
     public static void Div(GradientContext c)
     {
         // y = a / b: da = dy / b; db = -dy * y / b
@@ -34,6 +38,7 @@ internal static class ElementwiseRules
         if (c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, c.E.Neg(c.E.Mul(dy, c.E.Div(c.O(0), c.I(1))))));
     }
 
+    [GradientRule("Pow")]
     public static void Pow(GradientContext c)
     {
         // y = a ^ p: da = dy * p * a^(p-1); dp = dy * y * ln(a)
@@ -64,15 +69,20 @@ internal static class ElementwiseRules
         }
     }
 
+    [GradientRule("Sqrt")]
     public static void Sqrt(GradientContext c)
         => c.SetGI(0, c.E.Div(c.GOOrZeros(0), c.E.Mul(c.O(0), c.E.FloatScalar(2f))));
 
+    [GradientRule("Neg")]
     public static void Neg(GradientContext c) => c.SetGI(0, c.E.Neg(c.GOOrZeros(0)));
 
+    [GradientRule("Exp")]
     public static void Exp(GradientContext c) => c.SetGI(0, c.E.Mul(c.GOOrZeros(0), c.O(0)));
 
+    [GradientRule("Log")]
     public static void Log(GradientContext c) => c.SetGI(0, c.E.Div(c.GOOrZeros(0), c.I(0)));
 
+    [GradientRule("Erf")]
     public static void Erf(GradientContext c)
     {
         // d erf(x)/dx = 2/sqrt(pi) * exp(-x^2)
@@ -82,6 +92,7 @@ internal static class ElementwiseRules
         c.SetGI(0, e.Mul(c.GOOrZeros(0), g));
     }
 
+    [GradientRule("Tanh")]
     public static void Tanh(GradientContext c)
     {
         var e = c.E;
@@ -89,6 +100,7 @@ internal static class ElementwiseRules
         c.SetGI(0, e.Mul(c.GOOrZeros(0), oneMinusY2));
     }
 
+    [GradientRule("Sigmoid")]
     public static void Sigmoid(GradientContext c)
     {
         var e = c.E;
@@ -96,6 +108,7 @@ internal static class ElementwiseRules
         c.SetGI(0, e.Mul(c.GOOrZeros(0), g));
     }
 
+    [GradientRule("Relu")]
     public static void Relu(GradientContext c)
     {
         var e = c.E;
@@ -103,6 +116,7 @@ internal static class ElementwiseRules
         c.SetGI(0, e.Op("Where", [positive, c.GOOrZeros(0), e.FloatScalar(0f)]));
     }
 
+    [GradientRule("Gelu")]
     public static void Gelu(GradientContext c)
     {
         var e = c.E;
@@ -132,6 +146,7 @@ internal static class ElementwiseRules
         c.SetGI(0, e.Mul(c.GOOrZeros(0), derivative));
     }
 
+    [GradientRule("Where")]
     public static void Where(GradientContext c)
     {
         if (c.NeedsGI(0))
@@ -146,8 +161,11 @@ internal static class ElementwiseRules
         if (c.NeedsGI(2)) c.SetGI(2, c.ReduceTo(2, e.Op("Where", [c.I(0), zero, dy])));
     }
 
+    // Inference-mode Dropout is the identity on its first output.
+    [GradientRule("Identity", "Dropout")]
     public static void Identity(GradientContext c) => c.SetGI(0, c.GOOrZeros(0));
 
+    [GradientRule("Cast")]
     public static void Cast(GradientContext c)
         => c.SetGI(0, c.E.Op("Cast", [c.GOOrZeros(0)], Onnx.Attributes.Int("to", c.ElemType(c.I(0)))));
 }

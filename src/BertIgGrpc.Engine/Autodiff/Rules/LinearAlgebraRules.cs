@@ -5,6 +5,7 @@ namespace BertIgGrpc.Engine.Autodiff.Rules;
 /// <summary>Gradients of MatMul (batched, broadcasting) and Gemm.</summary>
 internal static class LinearAlgebraRules
 {
+    [GradientRule("MatMul")]
     public static void MatMul(GradientContext c)
     {
         var e = c.E;
@@ -35,6 +36,7 @@ internal static class LinearAlgebraRules
         }
     }
 
+    [GradientRule("Gemm")]
     public static void Gemm(GradientContext c)
     {
         // Y = alpha * op(A) @ op(B) + beta * C, op = optional transpose.

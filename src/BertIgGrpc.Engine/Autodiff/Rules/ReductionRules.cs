@@ -5,8 +5,10 @@ namespace BertIgGrpc.Engine.Autodiff.Rules;
 /// <summary>Gradients of reductions, Softmax and LayerNormalization.</summary>
 internal static class ReductionRules
 {
+    [GradientRule("ReduceSum")]
     public static void ReduceSum(GradientContext c) => ReduceBack(c, mean: false);
 
+    [GradientRule("ReduceMean")]
     public static void ReduceMean(GradientContext c) => ReduceBack(c, mean: true);
 
     private static void ReduceBack(GradientContext c, bool mean)
@@ -14,7 +16,7 @@ internal static class ReductionRules
         var e = c.E;
         var rank = c.Rank(c.I(0));
         var keepDims = c.Node.GetInt("keepdims", 1) != 0;
-        var axesFromInput = c.Node.OpType == "ReduceSum" ? e.Opset >= 13 : e.Opset >= 18;
+        var axesFromInput = Opset.AxesAsInput(c.Node.OpType, e.Opset);
         long[]? axes = axesFromInput
             ? (c.Node.Input.Count > 1 && c.I(1).Length > 0 ? c.ConstantInts(1) : null)
             : c.Node.GetInts("axes");
@@ -44,20 +46,23 @@ internal static class ReductionRules
         c.SetGI(0, dx);
     }
 
+    [GradientRule("Softmax")]
     public static void Softmax(GradientContext c)
     {
         // y = softmax(x): dx = y * (dy - sum(dy * y)) over the softmax axes.
         // Before opset 13 Softmax flattens x to 2-D at `axis`, so it normalises over every axis from `axis` on.
         var e = c.E;
         var rank = c.Rank(c.I(0));
-        var axis = GradientContext.Axis(c.Node.GetInt("axis", e.Opset >= 13 ? -1 : 1), rank);
-        long[] axes = e.Opset >= 13 ? [axis] : [.. Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i)];
+        var oneAxis = Opset.SoftmaxOverOneAxis(e.Opset);
+        var axis = GradientContext.Axis(c.Node.GetInt("axis", oneAxis ? -1 : 1), rank);
+        long[] axes = oneAxis ? [axis] : [.. Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i)];
         var dy = c.GOOrZeros(0);
         var y = c.O(0);
         var inner = e.ReduceSum(e.Mul(dy, y), axes, keepDims: true);
         c.SetGI(0, e.Mul(y, e.Sub(dy, inner)));
     }
 
+    [GradientRule("LayerNormalization")]
     public static void LayerNormalization(GradientContext c)
     {
         // y = xhat * scale + bias, xhat = (x - mean) * rstd over axes [axis, rank).

@@ -5,6 +5,7 @@ namespace BertIgGrpc.Engine.Autodiff.Rules;
 /// <summary>Gradients of ops that move or select elements without arithmetic.</summary>
 internal static class ShapeRules
 {
+    [GradientRule("Transpose")]
     public static void Transpose(GradientContext c)
     {
         var rank = c.Rank(c.I(0));
@@ -19,10 +20,13 @@ internal static class ShapeRules
     }
 
     /// <summary>Reshape, Flatten, Squeeze, Unsqueeze: the gradient takes the input's shape back.</summary>
+    [GradientRule("Reshape", "Flatten", "Squeeze", "Unsqueeze")]
     public static void ReshapeLike(GradientContext c) => c.SetGI(0, c.E.Reshape(c.GOOrZeros(0), c.E.Shape(c.I(0))));
 
+    [GradientRule("Expand")]
     public static void Expand(GradientContext c) => c.SetGI(0, c.ReduceTo(0, c.GOOrZeros(0)));
 
+    [GradientRule("Concat")]
     public static void Concat(GradientContext c)
     {
         var e = c.E;
@@ -43,6 +47,7 @@ internal static class ShapeRules
         }
     }
 
+    [GradientRule("Split")]
     public static void Split(GradientContext c)
     {
         var e = c.E;
@@ -51,13 +56,14 @@ internal static class ShapeRules
         c.SetGI(0, e.Op("Concat", parts, Attributes.Int("axis", axis)));
     }
 
+    [GradientRule("Slice")]
     public static void Slice(GradientContext c)
     {
         // y = x[starts:ends] along axes (step 1): dx = dy padded with zeros before and after.
         var e = c.E;
         var rank = c.Rank(c.I(0));
         long[] starts, axes, steps;
-        if (e.Opset < 10)
+        if (!Opset.SliceBoundsAsInputs(e.Opset))
         {
             starts = c.Node.GetInts("starts") ?? throw c.Unsupported("missing starts");
             axes = c.Node.GetInts("axes") ?? [.. Enumerable.Range(0, starts.Length).Select(i => (long)i)];
@@ -98,6 +104,7 @@ internal static class ShapeRules
         c.SetGI(0, e.Op("Pad", [c.GOOrZeros(0), pads]));
     }
 
+    [GradientRule("Gather")]
     public static void Gather(GradientContext c)
     {
         if (c.NeedsGI(1))

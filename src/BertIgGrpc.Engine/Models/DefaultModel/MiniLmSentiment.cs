@@ -65,7 +65,7 @@ public static class MiniLmSentiment
         ArgumentNullException.ThrowIfNull(head);
         var encoder = ModelProto.Parser.ParseFrom(encoderOnnx);
         var model = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, HiddenOutput, head.Weight, head.Bias, L2Normalize);
-        opset = model.OpsetImport.Where(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        opset = Opset.Of(model);
         model.DocString = $"{Name}: {EncoderPackage} {EncoderPackageVersion} (all-MiniLM-L6-v2) + mean pooling + L2 normalisation + linear sentiment head (labels: {string.Join(", ", Labels)}).";
         return model.ToByteArray();
     }

@@ -1,12 +1,11 @@
-using BertIgGrpc.Engine.Onnx;
 using BertIgGrpc.Engine.Onnx.Proto;
 
-namespace BertIgGrpc.Engine.Autodiff;
+namespace BertIgGrpc.Engine.Onnx;
 
 /// <summary>
-/// Appends nodes and constants to the gradient graph with unique names, hiding the opset
-/// differences of the ops the rules emit (ReduceSum/Unsqueeze/Squeeze take axes as inputs from opset 13,
-/// ReduceMean from opset 18).
+/// Appends nodes and constants to a graph with names unique under <c>prefix</c>, hiding the opset differences of the
+/// ops it emits (see <see cref="Onnx.Opset.AxesAsInput"/>). The gradient graph builders and the classifier head
+/// composer build their graphs with it. The same calls always give the same nodes and names.
 /// </summary>
 internal sealed class GraphEmitter(GraphProto graph, int opset, string prefix)
 {
@@ -31,10 +30,29 @@ internal sealed class GraphEmitter(GraphProto graph, int opset, string prefix)
         return names;
     }
 
+    /// <summary>Appends a node whose one output is named <paramref name="output"/> (a graph output, or a tensor others read).</summary>
+    public string OpTo(string opType, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = NewName(opType) };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        graph.Node.Add(node);
+        return output;
+    }
+
     public string FloatScalar(float value)
     {
         var name = NewName("const_f");
         graph.Initializer.Add(Tensors.FromFloats(name, [value]));
+        return name;
+    }
+
+    /// <summary>A float initializer with the given dims.</summary>
+    public string Floats(string hint, float[] values, params long[] dims)
+    {
+        var name = NewName(hint);
+        graph.Initializer.Add(Tensors.FromFloats(name, values, dims));
         return name;
     }
 
@@ -64,17 +82,17 @@ internal sealed class GraphEmitter(GraphProto graph, int opset, string prefix)
         => Op("Slice", [Shape(tensor), Int64s(axis), Int64s(axis + 1), Int64s(0)]);
 
     public string ReduceSum(string x, long[] axes, bool keepDims)
-        => Opset >= 13
+        => Onnx.Opset.AxesAsInput("ReduceSum", Opset)
             ? Op("ReduceSum", [x, Int64s(axes)], Attributes.Int("keepdims", keepDims ? 1 : 0))
             : Op("ReduceSum", [x], Attributes.Ints("axes", axes), Attributes.Int("keepdims", keepDims ? 1 : 0));
 
     public string ReduceMean(string x, long[] axes, bool keepDims)
-        => Opset >= 18
+        => Onnx.Opset.AxesAsInput("ReduceMean", Opset)
             ? Op("ReduceMean", [x, Int64s(axes)], Attributes.Int("keepdims", keepDims ? 1 : 0))
             : Op("ReduceMean", [x], Attributes.Ints("axes", axes), Attributes.Int("keepdims", keepDims ? 1 : 0));
 
     public string Unsqueeze(string x, long[] axes)
-        => Opset >= 13 ? Op("Unsqueeze", [x, Int64s(axes)]) : Op("Unsqueeze", [x], Attributes.Ints("axes", axes));
+        => Onnx.Opset.AxesAsInput("Unsqueeze", Opset) ? Op("Unsqueeze", [x, Int64s(axes)]) : Op("Unsqueeze", [x], Attributes.Ints("axes", axes));
 
     /// <summary>A float tensor of zeros with the (dynamic) shape of <paramref name="like"/>.</summary>
     public string ZerosLike(string like)
