@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One device call of the GPU check. Run from the repository root on the device machine:
 #
-#   bash tools/gpu-check/device-step.sh K      with carry [artifacts/gpu-check/MANIFEST, artifacts/gpu-check/parts/part-K]
+#   bash tools/gpu-check/device-step.sh K [K2]  with carry [artifacts/gpu-check/MANIFEST, artifacts/gpu-check/parts/part-K, ...]
 #   bash tools/gpu-check/device-step.sh run    runs the check again on a kit already unpacked (machine still warm)
 #
 # Step K checks part K against the manifest and keeps it in the kit folder (outside the working tree, which each
@@ -25,14 +25,17 @@ if [ "$step" != run ]; then
   if [ "$((10#$step))" -eq 0 ]; then   # the first call also says what the machine is
     echo "device-step: $(nvidia-smi -L 2>/dev/null || echo 'no nvidia-smi'); $(python3 --version 2>&1); $(nproc) cores"
   fi
-  part=$(printf 'part-%02d' "$((10#$step))")
-  [ -f "$src/parts/$part" ] || { echo "device-step: $src/parts/$part was not carried" >&2; exit 2; }
-  want=$(awk -v p="$part" '$2 == p { print $1 }' "$kit/MANIFEST")
-  got=$(sha256sum "$src/parts/$part" | cut -d' ' -f1)
-  [ "$want" = "$got" ] || { echo "device-step: $part sha256 $got, manifest says $want" >&2; exit 1; }
-  cp "$src/parts/$part" "$kit/parts/$part"
+  for k in "$@"; do                     # one part per call, or several small ones (the last base part and the app)
+    part=$(printf 'part-%02d' "$((10#$k))")
+    [ -f "$src/parts/$part" ] || { echo "device-step: $src/parts/$part was not carried" >&2; exit 2; }
+    want=$(awk -v p="$part" '$2 == p { print $1 }' "$kit/MANIFEST")
+    got=$(sha256sum "$src/parts/$part" | cut -d' ' -f1)
+    [ "$want" = "$got" ] || { echo "device-step: $part sha256 $got, manifest says $want" >&2; exit 1; }
+    cp "$src/parts/$part" "$kit/parts/$part"
+    echo "device-step: $part ok ($(du -m "$kit/parts/$part" | cut -f1) MiB)"
+  done
   have=$(ls "$kit/parts" | wc -l)
-  echo "device-step: $part ok ($(du -m "$kit/parts/$part" | cut -f1) MiB); $have of $expected parts kept in $kit"
+  echo "device-step: $have of $expected parts kept in $kit"
   [ "$have" -lt "$expected" ] && exit 0
 
   started=$(date +%s)
