@@ -18,7 +18,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var logs = new ListLoggerProvider();
         var missing = Path.Combine(Path.GetTempPath(), "bertig-missing-" + Guid.NewGuid().ToString("N"));
-        await using var app = ServerHost.Create(ServerHost.FreePort(), ServerHost.FreePort(),
+        await using var app = ServerHost.Create(
         [
             $"--BertIg:CacheDirectory={missing}",
             "--BertIg:EnableDefaultModel=false",
@@ -45,8 +45,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
         var cache = Path.Combine(root, "cache");
         Directory.CreateDirectory(Path.Combine(root, "wwwroot"));
         await File.WriteAllTextAsync(Path.Combine(root, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
-        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
-        await using var app = ServerHost.Create(grpcPort, httpPort,
+        await using var app = ServerHost.Create(
         [
             $"--BertIg:CacheDirectory={cache}",
             "--BertIg:Server:ShutdownTimeoutSeconds=6", // stopped at 3 s; 3 s left for the batch in progress to end
@@ -54,7 +53,8 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
         try
         {
             await app.StartAsync();
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            var (grpcAddress, httpAddress) = ServerHost.Addresses(app);
+            using var channel = GrpcChannel.ForAddress(grpcAddress);
             var health = new Health.HealthClient(channel);
 
             // Kestrel listens before the models are loaded (seconds): health says so, and calls are refused meanwhile.
@@ -70,7 +70,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 await Task.Delay(100);
             }
 
-            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") })
+            using (var http = new HttpClient { BaseAddress = httpAddress })
             {
                 Assert.Contains("bertig dashboard", await http.GetStringAsync("/"));
                 Assert.Contains("bertig dashboard", await http.GetStringAsync("/index.html"));

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BertIgGrpc.Server.Tests;
 
 /// <summary>
-/// One real server (Kestrel on two free loopback ports, the default model, a temporary cache
+/// One real server (Kestrel on two loopback ports the system picks, the default model, a temporary cache
 /// directory) shared by every functional test. Admission is one running explanation and one queued,
 /// so a burst of calls reliably overflows while the sequential tests never do.
 /// </summary>
@@ -47,10 +47,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
-        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
-        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
-        _app = ServerHost.Create(grpcPort, httpPort,
+        _app = ServerHost.Create(
         [
             $"--BertIg:CacheDirectory={_cacheDirectory}",
             $"--BertIg:Server:MaxConcurrentExplanations={MaxConcurrent}",
@@ -58,6 +55,7 @@ public sealed class ServerFixture : IAsyncLifetime
             "--BertIg:Server:ShutdownTimeoutSeconds=5",
         ]);
         await _app.StartAsync();
+        (GrpcAddress, HttpAddress) = ServerHost.Addresses(_app);
 
         Channel = GrpcChannel.ForAddress(GrpcAddress);
         Client = new Explainer.ExplainerClient(Channel);

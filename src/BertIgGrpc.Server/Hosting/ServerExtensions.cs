@@ -35,7 +35,14 @@ public static class ServerExtensions
         services.AddBertIgEngine(builder.Configuration);
 
         services.AddSingleton<ModelLoadState>();
-        services.AddSingleton(_ => new ServerMetrics());
+        services.AddSingleton(_ =>
+        {
+            // One registry per server: the service's own series plus the standard process_* ones (and the HTTP
+            // ones added in MapBertIgServer); no runtime event counters or meters.
+            var registry = Metrics.NewCustomRegistry();
+            DotNetStats.Register(registry);
+            return new ServerMetrics(registry);
+        });
         services.AddSingleton<ExplanationGate>();
         services.AddSingleton<ShutdownSignal>();
         services.AddHostedService<ModelLoaderService>();
@@ -74,6 +81,9 @@ public static class ServerExtensions
             app.UseStaticFiles();
         }
 
+        var metrics = app.Services.GetRequiredService<ServerMetrics>();
+        app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
+
         // gRPC-Web arrives over HTTP/1.1 on the Http endpoint from the same origin as the dashboard, so no CORS.
         app.UseGrpcWeb();
 
@@ -81,7 +91,7 @@ public static class ServerExtensions
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapGrpcReflectionService();
         app.MapHealthChecks("/healthz");
-        app.MapMetrics("/metrics");
+        app.MapMetrics("/metrics", metrics.Registry);
         if (!hasDashboard)
         {
             app.MapGet("/", () => Results.Text(
