@@ -101,9 +101,9 @@ export async function startServer({ timeoutMs = 300_000 } = {}) {
   mkdirSync(artifactsDir, { recursive: true });
   const grpcPort = await freePort();
   const httpPort = await freePort();
-  // A fixed cache directory (BERTIG_CACHE_DIR) lets repeated local runs skip the first-start model build.
-  const ownCache = !process.env.BERTIG_CACHE_DIR;
-  const cacheDir = process.env.BERTIG_CACHE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "bertig-dashboard-cache-"));
+  // A fixed cache directory (BERTIG_TEST_CACHE_DIR) lets repeated local runs skip the first-start model build.
+  const ownCache = !process.env.BERTIG_TEST_CACHE_DIR;
+  const cacheDir = process.env.BERTIG_TEST_CACHE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "bertig-dashboard-cache-"));
   const logFile = path.join(artifactsDir, "server.log");
   const log = createWriteStream(logFile);
   const baseUrl = `http://127.0.0.1:${httpPort}`;

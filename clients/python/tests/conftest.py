@@ -71,6 +71,29 @@ def _wait_serving(address: str, process: subprocess.Popen, timeout_s: float) -> 
     raise RuntimeError(f"server not SERVING after {timeout_s:.0f}s (last: {last})")
 
 
+REFERENCE_MODEL = "captum-minilm-meanpool"
+
+
+def reference_model_dir() -> Path | None:
+    """Where the C# harness (tests/BertIgGrpc.Clients.Tests) wrote the classifier Captum's reference vectors were
+    computed on (model.onnx, vocab.txt); None when the suite runs without it."""
+    directory = os.environ.get("BERTIG_REFERENCE_MODEL_DIR")
+    return Path(directory) if directory else None
+
+
+def _reference_model_settings() -> list[str]:
+    """Loads the reference classifier as a second model; the embedded one stays the default."""
+    directory = reference_model_dir()
+    if directory is None:
+        return []
+    return [f"--BertIg:Models:0:Name={REFERENCE_MODEL}",
+            f"--BertIg:Models:0:Path={directory / 'model.onnx'}",
+            f"--BertIg:Models:0:Vocab={directory / 'vocab.txt'}",
+            "--BertIg:Models:0:Labels:0=negative",
+            "--BertIg:Models:0:Labels:1=positive",
+            "--BertIg:DefaultModel=minilm-sentiment"]
+
+
 @pytest.fixture(scope="session")
 def server_address() -> str:
     root = _repo_root()
@@ -83,7 +106,8 @@ def server_address() -> str:
         [*command,
          f"--Kestrel:Endpoints:Grpc:Url=http://{address}",
          f"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{http_port}",
-         f"--BertIg:CacheDirectory={cache_dir}"],
+         f"--BertIg:CacheDirectory={cache_dir}",
+         *_reference_model_settings()],
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     output: collections.deque[bytes] = collections.deque(maxlen=300)
     # Drain the pipe so the server never blocks on a full buffer; keep the tail for failures.
