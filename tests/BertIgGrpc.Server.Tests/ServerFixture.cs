@@ -1,6 +1,8 @@
 using BertIgGrpc.Contracts.V1;
+using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Server.Hosting;
 using BertIgGrpc.Server.Infrastructure;
+using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -45,6 +47,12 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public ServerMetrics Metrics => Services.GetRequiredService<ServerMetrics>();
 
+    /// <summary>The default model's runtime, wrapped to count gradient runs and hold one on request.</summary>
+    internal HeldRuntime Runtime { get; private set; } = null!;
+
+    /// <summary>Counts the calls the server saw cancelled while they ran.</summary>
+    internal CallObserver Calls { get; } = new();
+
     public async Task InitializeAsync()
     {
         _app = ServerHost.Create(
@@ -53,7 +61,10 @@ public sealed class ServerFixture : IAsyncLifetime
             $"--BertIg:Server:MaxConcurrentExplanations={MaxConcurrent}",
             $"--BertIg:Server:MaxQueueLength={MaxQueue}",
             "--BertIg:Server:ShutdownTimeoutSeconds=5",
-        ]);
+        ], services: services => services
+            .AddSingleton(Calls)
+            .Configure<GrpcServiceOptions>(options => options.Interceptors.Add<CallObserver>()));
+        _app.Services.GetRequiredService<ModelRegistry>().RuntimeDecorator = runtime => Runtime = new HeldRuntime(runtime);
         await _app.StartAsync();
         (GrpcAddress, HttpAddress) = ServerHost.Addresses(_app);
 

@@ -16,7 +16,7 @@ namespace BertIgGrpc.Server.Tests;
 internal static class ServerHost
 {
     /// <summary>Creates (not starts) the server with its two Kestrel endpoints and extra configuration as command-line arguments.</summary>
-    public static WebApplication Create(IEnumerable<string> settings, ILoggerProvider? logs = null, string? contentRoot = null)
+    public static WebApplication Create(IEnumerable<string> settings, ILoggerProvider? logs = null, string? contentRoot = null, Action<IServiceCollection>? services = null)
     {
         string[] args =
         [
@@ -47,6 +47,7 @@ internal static class ServerHost
         builder.Services.AddSingleton(endpoints);
 
         builder.AddBertIgServer();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapBertIgServer();
         return app;
