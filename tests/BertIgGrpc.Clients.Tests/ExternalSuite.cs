@@ -100,7 +100,8 @@ internal static class ExternalSuite
         }).ToList();
     }
 
-    private static (int ExitCode, string Output) Run(string workingDirectory, string command, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment)
+    /// <summary>Runs <paramref name="command"/> with bash in <paramref name="workingDirectory"/>; fails the test when it outlives <paramref name="timeout"/>.</summary>
+    public static (int ExitCode, string Output) Run(string workingDirectory, string command, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("/bin/bash", ["-c", command])
         {
@@ -168,7 +169,7 @@ internal static class ExternalSuite
         return directory;
     }
 
-    private static string Tail(string output) => output.Length <= 6000 ? output : "...\n" + output[^6000..];
+    public static string Tail(string output) => output.Length <= 6000 ? output : "...\n" + output[^6000..];
 
     private static string Tail(StringBuilder output)
     {
