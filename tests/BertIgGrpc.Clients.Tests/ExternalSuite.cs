@@ -101,7 +101,7 @@ internal static class ExternalSuite
     }
 
     /// <summary>Runs <paramref name="command"/> with bash in <paramref name="workingDirectory"/>; fails the test when it outlives <paramref name="timeout"/>.</summary>
-    public static (int ExitCode, string Output) Run(string workingDirectory, string command, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment)
+    public static (int ExitCode, string Output) Run(string workingDirectory, string command, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("/bin/bash", ["-c", command])
         {
