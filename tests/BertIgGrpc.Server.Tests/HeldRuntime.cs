@@ -3,18 +3,17 @@ using BertIgGrpc.Engine.Execution;
 namespace BertIgGrpc.Server.Tests;
 
 /// <summary>
-/// Wraps the real ONNX Runtime computations of the test server's model: counts the gradient runs that start, and on
-/// request holds one of them until the test releases it. A call is then "still working" by construction (however fast
-/// the machine), and the count tells whether any gradient run started after a cancellation.
+/// Wraps the real ONNX Runtime computations of a test server's model. On request it holds every gradient run until the
+/// test releases them, so that a call is "still working" by construction (however fast the machine), and it counts the
+/// runs that start, which tells whether work went on after a cancellation.
 /// </summary>
+/// <remarks>
+/// While runs are held the engine cannot finish one, so it can start no more than the runs it keeps in flight (two,
+/// <c>LayerIntegratedGradients</c>' default); an engine that ignores a cancellation starts every remaining run once released.
+/// </remarks>
 internal sealed class HeldRuntime(IAttributionRuntime inner) : IAttributionRuntime
 {
-    private readonly object _lock = new();
     private Hold? _hold;
-    private int _gradientRuns;
-
-    /// <summary>Gets the number of gradient runs started since the model loaded.</summary>
-    public int GradientRuns => Volatile.Read(ref _gradientRuns);
 
     public string ExecutionProvider => inner.ExecutionProvider;
 
@@ -26,16 +25,12 @@ internal sealed class HeldRuntime(IAttributionRuntime inner) : IAttributionRunti
 
     public string CutTensor => inner.CutTensor;
 
-    /// <summary>Holds the <paramref name="run"/>-th gradient run from now (1: the next one) until the returned hold is released or disposed.</summary>
-    public Hold HoldRun(int run = 1)
+    /// <summary>Holds every gradient run from now on until the returned hold is released; it counts them until disposed.</summary>
+    public Hold HoldRuns()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(run, 1);
-        lock (_lock)
-        {
-            Assert.Null(_hold);
-            _hold = new Hold(this, GradientRuns + run);
-            return _hold;
-        }
+        var hold = new Hold(this);
+        Assert.Null(Interlocked.CompareExchange(ref _hold, hold, null));
+        return hold;
     }
 
     public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
@@ -43,56 +38,44 @@ internal sealed class HeldRuntime(IAttributionRuntime inner) : IAttributionRunti
 
     public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen)
     {
-        var run = Interlocked.Increment(ref _gradientRuns);
-        Hold? hold;
-        lock (_lock)
-        {
-            hold = _hold?.Run == run ? _hold : null;
-        }
-
-        if (hold is not null)
-        {
-            hold.Entered.TrySetResult();
-            // Bounded, so a test that forgets to release cannot hang the server.
-            hold.Released.Wait(TimeSpan.FromMinutes(2));
-        }
-
+        Volatile.Read(ref _hold)?.Enter();
         return inner.Gradient(cut, attentionMask, tokenTypeIds, seed, rows, seqLen);
     }
 
     public void Dispose() => inner.Dispose();
 
-    /// <summary>One held gradient run.</summary>
-    internal sealed class Hold(HeldRuntime owner, int run) : IDisposable
+    /// <summary>Held gradient runs: every run waits until <see cref="Release"/>, and each is counted.</summary>
+    internal sealed class Hold(HeldRuntime owner) : IDisposable
     {
-        /// <summary>Gets the run number (counted since the model loaded) that is held.</summary>
-        public int Run { get; } = run;
+        private readonly TaskCompletionSource _firstEntered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _released = new();
+        private int _runs;
 
-        /// <summary>Gets a task that completes when the held run has started (and is waiting).</summary>
-        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Gets the number of gradient runs started since the hold began (held or, after release, not).</summary>
+        public int Runs => Volatile.Read(ref _runs);
 
-        internal ManualResetEventSlim Released { get; } = new();
-
-        /// <summary>Waits until the held run has started; fails the test after <paramref name="timeout"/>.</summary>
+        /// <summary>Waits until a gradient run has started (and waits); fails the test after <paramref name="timeout"/>.</summary>
         public async Task WaitEnteredAsync(TimeSpan timeout)
         {
-            var entered = Entered.Task;
+            var entered = _firstEntered.Task;
             Assert.Same(entered, await Task.WhenAny(entered, Task.Delay(timeout)));
         }
 
-        /// <summary>Lets the held run continue.</summary>
-        public void Release() => Released.Set();
+        /// <summary>Lets the held runs, and all later ones, continue.</summary>
+        public void Release() => _released.Set();
 
         public void Dispose()
         {
             Release();
-            lock (owner._lock)
-            {
-                if (ReferenceEquals(owner._hold, this))
-                {
-                    owner._hold = null;
-                }
-            }
+            Interlocked.CompareExchange(ref owner._hold, null, this);
+        }
+
+        internal void Enter()
+        {
+            Interlocked.Increment(ref _runs);
+            _firstEntered.TrySetResult();
+            // Bounded, so that a test that forgets to release cannot hang the server.
+            _released.Wait(TimeSpan.FromMinutes(2));
         }
     }
 }
