@@ -54,8 +54,12 @@ def _protoc_command(proto_paths: list[Path]) -> list[str]:
         if protoc is None or plugin is None:
             raise SystemExit(
                 "build_protos: need grpcio-tools, or protoc and grpc_python_plugin on PATH "
-                "(Debian: apt-get install protobuf-compiler protobuf-compiler-grpc)")
-        # descriptor.proto, any.proto and duration.proto come with protoc (/usr/include).
+                "(Debian: tools/setup-debian.sh, or apt-get install protobuf-compiler protobuf-compiler-grpc libprotobuf-dev)")
+        # descriptor.proto, any.proto and duration.proto: Debian ships them in libprotobuf-dev (/usr/include).
+        if protoc == "/usr/bin/protoc" and not Path("/usr/include/google/protobuf/descriptor.proto").is_file():
+            raise SystemExit(
+                "build_protos: protoc's well-known .proto files are missing (google/protobuf/descriptor.proto) "
+                "(Debian: tools/setup-debian.sh, or apt-get install libprotobuf-dev)")
         return [protoc, *includes, f"--plugin=protoc-gen-grpc_python={plugin}",
                 f"--python_out={OUT}", f"--grpc_python_out={OUT}"]
 

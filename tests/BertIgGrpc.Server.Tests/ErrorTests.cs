@@ -9,8 +9,10 @@ public sealed class ErrorTests(ServerFixture server)
 {
     private const string Text = "The plot was thin but the acting was superb.";
 
-    // Many small batches: long enough to still be running when the test acts, and to stop early when cancelled.
-    private static ExplainRequest LongRequest() => new() { Text = Text, NSteps = 2048, InternalBatchSize = 4 };
+    // Many small batches, so that a stop lands between two of them; the tests hold a gradient run to keep it running.
+    private static ExplainRequest LongRequest() => new() { Text = Text, NSteps = 64, InternalBatchSize = 4 };
+
+    private const int LongRequestRuns = 64 / 4;
 
     [Fact]
     public async Task ExplainUnary_UnknownModel_ReturnsNotFoundListingLoadedModels()
@@ -79,23 +81,30 @@ public sealed class ErrorTests(ServerFixture server)
         const int calls = 6;
         const int admitted = ServerFixture.MaxConcurrent + ServerFixture.MaxQueue;
         using var stop = new CancellationTokenSource();
-        var outcomes = Enumerable.Range(0, calls)
-            .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync))
-            .ToList();
-
-        // Rejections are immediate; the admitted calls would run for a long time, so stop them once the rest are answered.
-        var deadline = Task.Delay(TimeSpan.FromMinutes(2));
-        while (outcomes.Count(o => o.IsCompleted) < calls - admitted)
+        var outcomes = new List<Task<global::Grpc.Core.Status>>();
+        using (var hold = server.Runtime.HoldRuns())
         {
-            Assert.NotSame(deadline, await Task.WhenAny(outcomes.Where(o => !o.IsCompleted).Append(deadline)));
+            // The first call holds the only slot (its gradient runs wait for the test); the next one queues.
+            outcomes.Add(StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync));
+            await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
+            outcomes.AddRange(Enumerable.Range(1, calls - 1)
+                .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync)));
+
+            var later = outcomes.Skip(1).ToList();
+            var deadline = Task.Delay(TimeSpan.FromMinutes(2));
+            while (later.Count(o => o.IsCompleted) < calls - admitted)
+            {
+                Assert.NotSame(deadline, await Task.WhenAny(later.Where(o => !o.IsCompleted).Append(deadline)));
+            }
+
+            await stop.CancelAsync();
         }
 
-        await stop.CancelAsync();
         var statuses = await Task.WhenAll(outcomes);
 
         Assert.Equal(calls - admitted, statuses.Count(s => s.StatusCode == StatusCode.ResourceExhausted));
         Assert.All(statuses.Where(s => s.StatusCode == StatusCode.ResourceExhausted), s => Assert.Contains("busy", s.Detail, StringComparison.OrdinalIgnoreCase));
-        Assert.All(statuses, s => Assert.Contains(s.StatusCode, new[] { StatusCode.ResourceExhausted, StatusCode.Cancelled, StatusCode.OK }));
+        Assert.Equal(admitted, statuses.Count(s => s.StatusCode == StatusCode.Cancelled));
         await server.WaitForIdleAsync(TimeSpan.FromSeconds(60));
         await server.AssertServingAsync();
     }
@@ -105,22 +114,27 @@ public sealed class ErrorTests(ServerFixture server)
     {
         var completedSteps = server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value;
         using var cancel = new CancellationTokenSource();
-        using var call = server.Client.Explain(LongRequest(), cancellationToken: cancel.Token);
-
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.Equal(ExplainEvent.EventOneofCase.Progress, call.ResponseStream.Current.EventCase);
-        Assert.True(call.ResponseStream.Current.Progress.StepsDone < 2048);
-        await cancel.CancelAsync();
-
-        await RpcAssert.ThrowsAsync(StatusCode.Cancelled, async () =>
+        using (var hold = server.Runtime.HoldRuns())
         {
-            while (await call.ResponseStream.MoveNext(CancellationToken.None))
-            {
-            }
-        });
+            using var call = server.Client.Explain(LongRequest(), cancellationToken: cancel.Token);
+            await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60)); // mid-computation by construction
+            var cancelledCalls = server.Calls.CancelledCalls;
+            await cancel.CancelAsync();
 
-        // The engine stops at its next batch, frees its slot and never completes the explanation.
-        await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
+            await RpcAssert.ThrowsAsync(StatusCode.Cancelled, async () =>
+            {
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            });
+            await server.Calls.WaitForCancelledCallsAsync(cancelledCalls + 1, TimeSpan.FromSeconds(30)); // the server has seen it too
+            hold.Release();
+
+            // The engine must stop at its next batch, free its slot and never complete the explanation.
+            await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
+            AssertStoppedEarly(hold.Runs);
+        }
+
         Assert.Equal(completedSteps, server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value);
         await server.AssertServingAsync();
     }
@@ -129,14 +143,31 @@ public sealed class ErrorTests(ServerFixture server)
     public async Task ExplainUnary_DeadlineExceeded_ReturnsDeadlineExceededAndStops()
     {
         var completedSteps = server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value;
+        using (var hold = server.Runtime.HoldRuns())
+        {
+            var cancelledCalls = server.Calls.CancelledCalls;
+            var call = server.Client.ExplainUnaryAsync(LongRequest(), deadline: DateTime.UtcNow.AddSeconds(3)).ResponseAsync;
 
-        await RpcAssert.ThrowsAsync(StatusCode.DeadlineExceeded,
-            () => server.Client.ExplainUnaryAsync(LongRequest(), deadline: DateTime.UtcNow.AddMilliseconds(300)).ResponseAsync);
+            // The work started before the deadline (its gradient runs are held), so the deadline ends running work.
+            await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
+            await RpcAssert.ThrowsAsync(StatusCode.DeadlineExceeded, () => call);
+            await server.Calls.WaitForCancelledCallsAsync(cancelledCalls + 1, TimeSpan.FromSeconds(30)); // the server's deadline fired too
+            hold.Release();
 
-        await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
+            await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
+            AssertStoppedEarly(hold.Runs);
+        }
+
         Assert.Equal(completedSteps, server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value);
         await server.AssertServingAsync();
     }
+
+    /// <summary>
+    /// Only the runs the engine had in flight while held (at most two) may have started; the whole request needs
+    /// <see cref="LongRequestRuns"/>, which an engine that ignored the cancellation would run once released.
+    /// </summary>
+    private static void AssertStoppedEarly(int runs)
+        => Assert.True(runs is >= 1 and <= 2, $"{runs} gradient runs started of the {LongRequestRuns} the request needs; at most the 2 in flight may start");
 
     private static async Task<global::Grpc.Core.Status> StatusOf(Task call)
     {

@@ -64,6 +64,29 @@ public sealed class HostingTests(ServerFixture server)
         Assert.Contains("bertig_explain_steps_total", text);
     }
 
+    /// <summary>The families README.md documents: the service's own, .NET's process series, and HTTP requests.</summary>
+    public static readonly string[] DocumentedMetricFamilies =
+    [
+        "bertig_grpc_requests_total", "bertig_grpc_request_duration_seconds", "bertig_explain_steps_total",
+        "bertig_explain_steps_per_second", "bertig_explain_queue_depth", "bertig_explain_in_flight",
+        "process_cpu_seconds_total", "process_start_time_seconds", "process_virtual_memory_bytes", "process_working_set_bytes",
+        "process_private_memory_bytes", "process_open_handles", "process_num_threads",
+        "dotnet_collection_count_total", "dotnet_total_memory_bytes",
+        "http_requests_received_total", "http_request_duration_seconds", "http_requests_in_progress",
+    ];
+
+    [Fact]
+    public async Task Metrics_Exported_AreExactlyTheDocumentedFamilies()
+    {
+        await server.Client.ListModelsAsync(new ListModelsRequest());
+        await server.Http.GetStringAsync("/healthz");
+
+        var text = await server.Http.GetStringAsync("/metrics");
+
+        var families = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet();
+        Assert.Equal(DocumentedMetricFamilies.Order(StringComparer.Ordinal), families.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Healthz_AfterModelsLoaded_ReturnsHealthy()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BertIgGrpc.Contracts.V1;
+using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Server.Hosting;
 using BertIgGrpc.Server.Infrastructure;
 using Grpc.Core;
@@ -18,7 +19,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var logs = new ListLoggerProvider();
         var missing = Path.Combine(Path.GetTempPath(), "bertig-missing-" + Guid.NewGuid().ToString("N"));
-        await using var app = ServerHost.Create(ServerHost.FreePort(), ServerHost.FreePort(),
+        await using var app = ServerHost.Create(
         [
             $"--BertIg:CacheDirectory={missing}",
             "--BertIg:EnableDefaultModel=false",
@@ -45,17 +46,19 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
         var cache = Path.Combine(root, "cache");
         Directory.CreateDirectory(Path.Combine(root, "wwwroot"));
         await File.WriteAllTextAsync(Path.Combine(root, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
-        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
         var logs = new ListLoggerProvider();
-        await using var app = ServerHost.Create(grpcPort, httpPort,
+        await using var app = ServerHost.Create(
         [
             $"--BertIg:CacheDirectory={cache}",
-            "--BertIg:Server:ShutdownTimeoutSeconds=6", // stopped at 3 s; 3 s left for the batch in progress to end
+            "--BertIg:Server:ShutdownTimeoutSeconds=6", // signalled at 3 s; 3 s left for the batch in progress to end
         ], logs, contentRoot: root);
+        HeldRuntime? runtime = null;
+        app.Services.GetRequiredService<ModelRegistry>().RuntimeDecorator = inner => runtime = new HeldRuntime(inner);
         try
         {
             await app.StartAsync();
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            var (grpcAddress, httpAddress) = ServerHost.Addresses(app);
+            using var channel = GrpcChannel.ForAddress(grpcAddress);
             var health = new Health.HealthClient(channel);
 
             // Kestrel listens before the models are loaded (seconds): health says so, and calls are refused meanwhile.
@@ -76,20 +79,25 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.Contains("attributions at the embeddings LayerNorm output", ready.Message);
             Assert.DoesNotContain("'146'", ready.Message);
 
-            using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") })
+            using (var http = new HttpClient { BaseAddress = httpAddress })
             {
                 Assert.Contains("bertig dashboard", await http.GetStringAsync("/"));
                 Assert.Contains("bertig dashboard", await http.GetStringAsync("/index.html"));
                 Assert.Contains("bertig_grpc_requests_total", await http.GetStringAsync("/metrics"));
             }
 
-            using var call = new Explainer.ExplainerClient(channel).Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 2048, InternalBatchSize = 2 });
-            Assert.True(await call.ResponseStream.MoveNext());
+            // Its gradient runs are held until the shutdown signal has fired: the call is in flight by construction.
+            using var hold = runtime!.HoldRuns();
+            using var call = new Explainer.ExplainerClient(channel).Explain(new ExplainRequest { Text = "In flight when shutdown begins.", NSteps = 64, InternalBatchSize = 2 });
+            await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
             var watch = Stopwatch.StartNew();
 
             var stopping = app.StopAsync();
             var state = app.Services.GetRequiredService<ModelLoadState>();
             Assert.False(state.IsServing); // flipped by ApplicationStopping, before Kestrel stops taking calls
+            var signal = app.Services.GetRequiredService<ShutdownSignal>().Token;
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.Delay(TimeSpan.FromSeconds(30), signal));
+            hold.Release();
             var ended = await Assert.ThrowsAsync<RpcException>(async () =>
             {
                 while (await call.ResponseStream.MoveNext())
@@ -97,6 +105,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 }
             });
             await stopping;
+            Assert.InRange(hold.Runs, 1, 2); // the runs in flight when held; none after the signal (32 needed)
             output.WriteLine($"stream ended after {watch.Elapsed.TotalMilliseconds:F0} ms with {ended.StatusCode}: {ended.Status.Detail}; stop took until {watch.Elapsed.TotalMilliseconds:F0} ms");
 
             // Half the shutdown timeout in, the server stops the explanation itself and says why.

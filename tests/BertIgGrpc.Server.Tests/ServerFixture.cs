@@ -1,6 +1,8 @@
 using BertIgGrpc.Contracts.V1;
+using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Server.Hosting;
 using BertIgGrpc.Server.Infrastructure;
+using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
@@ -9,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BertIgGrpc.Server.Tests;
 
 /// <summary>
-/// One real server (Kestrel on two free loopback ports, the default model, a temporary cache
+/// One real server (Kestrel on two loopback ports the system picks, the default model, a temporary cache
 /// directory) shared by every functional test. Admission is one running explanation and one queued,
 /// so a burst of calls reliably overflows while the sequential tests never do.
 /// </summary>
@@ -45,19 +47,26 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public ServerMetrics Metrics => Services.GetRequiredService<ServerMetrics>();
 
+    /// <summary>The default model's runtime, wrapped to count gradient runs and hold one on request.</summary>
+    internal HeldRuntime Runtime { get; private set; } = null!;
+
+    /// <summary>Counts the calls the server saw cancelled while they ran.</summary>
+    internal CallObserver Calls { get; } = new();
+
     public async Task InitializeAsync()
     {
-        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
-        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
-        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
-        _app = ServerHost.Create(grpcPort, httpPort,
+        _app = ServerHost.Create(
         [
             $"--BertIg:CacheDirectory={_cacheDirectory}",
             $"--BertIg:Server:MaxConcurrentExplanations={MaxConcurrent}",
             $"--BertIg:Server:MaxQueueLength={MaxQueue}",
             "--BertIg:Server:ShutdownTimeoutSeconds=5",
-        ]);
+        ], services: services => services
+            .AddSingleton(Calls)
+            .Configure<GrpcServiceOptions>(options => options.Interceptors.Add<CallObserver>()));
+        _app.Services.GetRequiredService<ModelRegistry>().RuntimeDecorator = runtime => Runtime = new HeldRuntime(runtime);
         await _app.StartAsync();
+        (GrpcAddress, HttpAddress) = ServerHost.Addresses(_app);
 
         Channel = GrpcChannel.ForAddress(GrpcAddress);
         Client = new Explainer.ExplainerClient(Channel);

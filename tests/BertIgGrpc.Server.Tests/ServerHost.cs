@@ -1,24 +1,28 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using BertIgGrpc.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace BertIgGrpc.Server.Tests;
 
-/// <summary>Builds the real server exactly as Program.cs does, on loopback ports chosen by the test.</summary>
+/// <summary>
+/// Builds the real server exactly as Program.cs does, with both Kestrel endpoints on loopback port 0: the system
+/// picks free ports when Kestrel binds them, and <see cref="Addresses"/> reads them back (no pick-then-bind race).
+/// </summary>
 internal static class ServerHost
 {
     /// <summary>Creates (not starts) the server with its two Kestrel endpoints and extra configuration as command-line arguments.</summary>
-    public static WebApplication Create(int grpcPort, int httpPort, IEnumerable<string> settings, ILoggerProvider? logs = null, string? contentRoot = null)
+    public static WebApplication Create(IEnumerable<string> settings, ILoggerProvider? logs = null, string? contentRoot = null, Action<IServiceCollection>? services = null)
     {
         string[] args =
         [
-            $"--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:{grpcPort}",
+            "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
             "--Kestrel:Endpoints:Grpc:Protocols=Http2",
-            $"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{httpPort}",
+            "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
             "--Kestrel:Endpoints:Http:Protocols=Http1",
             .. settings,
         ];
@@ -33,18 +37,39 @@ internal static class ServerHost
             builder.Logging.AddProvider(logs);
         }
 
+        // The same Kestrel section Program.cs binds, with a handle on each named endpoint's listen options, which
+        // Kestrel updates with the port it bound.
+        var endpoints = new BoundEndpoints();
+        builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel
+            .Configure(context.Configuration.GetSection("Kestrel"))
+            .Endpoint("Grpc", e => endpoints.Grpc = e.ListenOptions)
+            .Endpoint("Http", e => endpoints.Http = e.ListenOptions));
+        builder.Services.AddSingleton(endpoints);
+
         builder.AddBertIgServer();
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapBertIgServer();
         return app;
     }
 
-    /// <summary>Returns a loopback port that was free a moment ago.</summary>
-    public static int FreePort()
+    /// <summary>The gRPC (HTTP/2) and HTTP/1.1 addresses a started server bound.</summary>
+    public static (Uri Grpc, Uri Http) Addresses(WebApplication app)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var endpoints = app.Services.GetRequiredService<BoundEndpoints>();
+        return (Bound(endpoints.Grpc, "Grpc"), Bound(endpoints.Http, "Http"));
+
+        static Uri Bound(ListenOptions? options, string name)
+            => options?.IPEndPoint is { Port: > 0 } endPoint
+                ? new Uri($"http://{endPoint}")
+                : throw new InvalidOperationException($"Kestrel endpoint '{name}' is not bound (start the server first).");
+    }
+
+    private sealed class BoundEndpoints
+    {
+        public ListenOptions? Grpc { get; set; }
+
+        public ListenOptions? Http { get; set; }
     }
 }
 

@@ -3,7 +3,6 @@
 // launches Debian's Chromium through playwright-core.
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,18 +29,6 @@ export function launchBrowser() {
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     headless: true,
     args: chromiumArgs,
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
   });
 }
 
@@ -104,21 +91,21 @@ export async function startServer({ timeoutMs = 300_000, extraArgs = [], apiKey 
     return { baseUrl: process.env.BERTIG_DASHBOARD_URL.replace(/\/$/, ""), stop: async () => {}, log: () => "" };
   }
   mkdirSync(artifactsDir, { recursive: true });
-  const grpcPort = await freePort();
-  const httpPort = await freePort();
-  // A fixed cache directory (BERTIG_CACHE_DIR) lets repeated local runs skip the first-start model build.
-  const ownCache = !process.env.BERTIG_CACHE_DIR;
-  const cacheDir = process.env.BERTIG_CACHE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "bertig-dashboard-cache-"));
+  // A fixed cache directory (BERTIG_TEST_CACHE_DIR) lets repeated local runs skip the first-start model build.
+  const ownCache = !process.env.BERTIG_TEST_CACHE_DIR;
+  const cacheDir = process.env.BERTIG_TEST_CACHE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "bertig-dashboard-cache-"));
   const logFile = path.join(artifactsDir, logName);
   const log = createWriteStream(logFile);
-  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  // Both endpoints bind port 0 (the system picks free ports as Kestrel binds them: no pick-then-bind race); the HTTP
+  // one is read back from the log. Kestrel binds configured endpoints in key order, "Grpc" then "Http".
+  let baseUrl = "";
   // The server's project folder is the working directory so its content root holds wwwroot.
   const child = spawn(
     "dotnet",
     [
       serverDll(),
-      `--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:${grpcPort}`,
-      `--Kestrel:Endpoints:Http:Url=${baseUrl}`,
+      "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
+      "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
       `--BertIg:CacheDirectory=${cacheDir}`,
       ...extraArgs,
     ],
@@ -151,6 +138,9 @@ export async function startServer({ timeoutMs = 300_000, extraArgs = [], apiKey 
       throw new Error(`The server exited early (${JSON.stringify(exited)}). Log:\n${readLog().slice(-4000)}`);
     }
     try {
+      const addresses = [...readLog().matchAll(/Now listening on: (http:\/\/\S+)\r?\n/g)].map((m) => m[1]);
+      if (addresses.length < 2) throw new Error("the server has not logged its two addresses yet");
+      baseUrl = addresses[1];
       const page = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(5000) });
       if (page.status !== 200) throw new Error(`GET / answered ${page.status}`);
       if ((await listModelsPayloadBytes(baseUrl, apiKey)) > 0) return { baseUrl, stop, log: readLog };

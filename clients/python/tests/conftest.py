@@ -1,4 +1,4 @@
-"""Starts the real BertIgGrpc server for the test session: free loopback ports, a temporary
+"""Starts the real BertIgGrpc server for the test session: loopback ports the system picks, a temporary
 cache directory, wait for grpc.health.v1 SERVING, stop it afterwards."""
 
 from __future__ import annotations
@@ -6,16 +6,16 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from typing import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -39,10 +39,10 @@ def _repo_root() -> Path:
     raise RuntimeError(f"BertIgGrpc.sln not found above {PYTHON_ROOT}")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Both endpoints bind port 0 (the system picks free ports as Kestrel binds, no pick-then-bind race) and the ports are
+# read back from the server's "Now listening on:" lines. Kestrel binds configured endpoints in key order ("Grpc"
+# before "Http"), so the first line is the gRPC endpoint; the health check over it confirms that.
+LISTENING = re.compile(r"Now listening on: (http://\S+)")
 
 
 def _server_command(root: Path) -> tuple[list[str], Path]:
@@ -52,6 +52,18 @@ def _server_command(root: Path) -> tuple[list[str], Path]:
     if dll.is_file():
         return ["dotnet", str(dll.resolve())], dll.resolve().parent
     return ["dotnet", "run", "--project", str(root / "src/BertIgGrpc.Server"), "--"], root
+
+
+def _wait_listening(listening: list[str], process: subprocess.Popen, timeout_s: float) -> str:
+    """The gRPC endpoint's host:port, once the server has logged both bound addresses."""
+    deadline = time.monotonic() + timeout_s
+    while len(listening) < 2:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server did not log its two addresses within {timeout_s:.0f}s (got {listening})")
+        time.sleep(0.1)
+    return listening[0].removeprefix("http://")
 
 
 def _wait_serving(address: str, process: subprocess.Popen, timeout_s: float) -> None:
@@ -73,28 +85,61 @@ def _wait_serving(address: str, process: subprocess.Popen, timeout_s: float) -> 
     raise RuntimeError(f"server not SERVING after {timeout_s:.0f}s (last: {last})")
 
 
+REFERENCE_MODEL = "captum-minilm-meanpool"
+
+
+def reference_model_dir() -> Path | None:
+    """Where the C# harness (tests/BertIgGrpc.Clients.Tests) wrote the classifier Captum's reference vectors were
+    computed on (model.onnx, vocab.txt); None when the suite runs without it."""
+    directory = os.environ.get("BERTIG_REFERENCE_MODEL_DIR")
+    return Path(directory) if directory else None
+
+
+def _reference_model_settings() -> list[str]:
+    """Loads the reference classifier as a second model; the embedded one stays the default."""
+    directory = reference_model_dir()
+    if directory is None:
+        return []
+    return [f"--BertIg:Models:0:Name={REFERENCE_MODEL}",
+            f"--BertIg:Models:0:Path={directory / 'model.onnx'}",
+            f"--BertIg:Models:0:Vocab={directory / 'vocab.txt'}",
+            "--BertIg:Models:0:Labels:0=negative",
+            "--BertIg:Models:0:Labels:1=positive",
+            "--BertIg:DefaultModel=minilm-sentiment"]
+
+
 @contextlib.contextmanager
 def start_server(*extra_args: str) -> Iterator[str]:
     """Runs the real server (with ``extra_args``, e.g. security settings) until the block ends; yields host:port."""
     root = _repo_root()
-    grpc_port, http_port = _free_port(), _free_port()
     shared_cache = os.environ.get("BERTIG_TEST_CACHE_DIR")  # lets suites share one model build
     cache_dir = shared_cache or tempfile.mkdtemp(prefix="bertig-py-cache-")
-    address = f"127.0.0.1:{grpc_port}"
     command, cwd = _server_command(root)
     process = subprocess.Popen(
         [*command,
-         f"--Kestrel:Endpoints:Grpc:Url=http://{address}",
-         f"--Kestrel:Endpoints:Http:Url=http://127.0.0.1:{http_port}",
+         "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
+         "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
          f"--BertIg:CacheDirectory={cache_dir}",
+         *_reference_model_settings(),
          *extra_args],
         cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     output: collections.deque[bytes] = collections.deque(maxlen=300)
-    # Drain the pipe so the server never blocks on a full buffer; keep the tail for failures.
-    reader = threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, b"")), daemon=True)
+    listening: list[str] = []
+
+    def drain() -> None:
+        # Drain the pipe so the server never blocks on a full buffer; keep the tail for failures.
+        for line in iter(process.stdout.readline, b""):
+            output.append(line)
+            match = LISTENING.search(line.decode(errors="replace"))
+            if match:
+                listening.append(match.group(1))
+
+    reader = threading.Thread(target=drain, daemon=True)
     reader.start()
     try:
-        _wait_serving(address, process, float(os.environ.get("BERTIG_SERVER_START_TIMEOUT_S", "300")))
+        timeout_s = float(os.environ.get("BERTIG_SERVER_START_TIMEOUT_S", "300"))
+        address = _wait_listening(listening, process, timeout_s)
+        _wait_serving(address, process, timeout_s)
         yield address
     except RuntimeError as error:
         tail = b"".join(output).decode(errors="replace")[-6000:]

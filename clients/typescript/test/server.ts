@@ -1,8 +1,7 @@
-// Starts the real BertIgGrpc server for a test run: free loopback ports, a temporary cache
+// Starts the real BertIgGrpc server for a test run: loopback ports the system picks, a temporary cache
 // directory, wait for grpc.health.v1 SERVING, stop it afterwards.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,22 +35,10 @@ export function repoRoot(): string {
   return dir;
 }
 
-/** A port the OS says is free right now (bind to 0, read it back, release it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        reject(new Error("no port"));
-        return;
-      }
-      server.close(() => resolvePort(address.port));
-    });
-  });
-}
+// Both endpoints bind port 0 (the system picks free ports as Kestrel binds them: no pick-then-bind race) and the
+// ports are read back from the server's "Now listening on:" lines. Kestrel binds configured endpoints in key order
+// ("Grpc" before "Http"), so the first line is the gRPC endpoint; the health check over it confirms that.
+const LISTENING = /Now listening on: (http:\/\/\S+)/g;
 
 /**
  * The command that runs the server: BERTIG_SERVER_DLL, else the Debug build output (what
@@ -70,28 +57,35 @@ function serverCommand(root: string): { args: string[]; cwd: string } {
 /** Starts the server (with `extraArgs`, e.g. security settings) and resolves once its health service reports SERVING. */
 export async function startServer(extraArgs: readonly string[] = []): Promise<TestServer> {
   const root = repoRoot();
-  const grpcPort = await freePort();
-  const httpPort = await freePort();
   // BERTIG_TEST_CACHE_DIR lets several suites share one model build; otherwise a fresh dir.
   const sharedCache = process.env.BERTIG_TEST_CACHE_DIR;
   const cacheDir = sharedCache ?? mkdtempSync(join(tmpdir(), "bertig-ts-cache-"));
-  const grpcUrl = `http://127.0.0.1:${grpcPort}`;
   const { args, cwd } = serverCommand(root);
   const child = spawn(
     "dotnet",
     [
       ...args,
-      `--Kestrel:Endpoints:Grpc:Url=${grpcUrl}`,
-      `--Kestrel:Endpoints:Http:Url=http://127.0.0.1:${httpPort}`,
+      "--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0",
+      "--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0",
       `--BertIg:CacheDirectory=${cacheDir}`,
       ...extraArgs,
     ],
     { cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
   const log: string[] = [];
+  const listening: string[] = [];
+  let pending = "";
   const keep = (chunk: Buffer) => {
-    log.push(chunk.toString());
+    const text = chunk.toString();
+    log.push(text);
     if (log.length > 400) log.splice(0, log.length - 400);
+    if (listening.length < 2) {
+      // Only whole lines: a chunk may end inside an address.
+      pending += text;
+      const end = pending.lastIndexOf("\n") + 1;
+      for (const match of pending.slice(0, end).matchAll(LISTENING)) listening.push(match[1]);
+      pending = pending.slice(end);
+    }
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
@@ -102,13 +96,25 @@ export async function startServer(extraArgs: readonly string[] = []): Promise<Te
   };
 
   const timeoutS = Number(process.env.BERTIG_SERVER_START_TIMEOUT_S ?? "300");
+  let grpcUrl = "";
+  let httpPort = 0;
   try {
+    const deadline = Date.now() + timeoutS * 1000;
+    while (listening.length < 2) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`server exited early (code ${child.exitCode}, signal ${child.signalCode})`);
+      }
+      if (Date.now() > deadline) throw new Error(`server did not log its two addresses within ${timeoutS}s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    grpcUrl = listening[0];
+    httpPort = Number(new URL(listening[1]).port);
     await waitServing(grpcUrl, child, timeoutS * 1000);
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- server output (tail) ---\n${log.join("").slice(-6000)}`);
   }
-  return { grpcUrl, grpcPort, httpPort, stop };
+  return { grpcUrl, grpcPort: Number(new URL(grpcUrl).port), httpPort, stop };
 }
 
 async function waitServing(grpcUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {

@@ -85,7 +85,10 @@ public sealed class ExplainerModel : IDisposable
     /// Loads a model: the tokenizer from <see cref="ModelDefinition.VocabPath"/>, the ONNX Runtime sessions from
     /// <see cref="ModelDefinition.ModelPath"/>. Throws <see cref="ModelLoadException"/> naming the model and the problem.
     /// </summary>
-    public static ExplainerModel Load(ModelDefinition def, RuntimeSettings settings, ILogger logger)
+    public static ExplainerModel Load(ModelDefinition def, RuntimeSettings settings, ILogger logger) => Load(def, settings, logger, null);
+
+    /// <summary>As <see cref="Load(ModelDefinition, RuntimeSettings, ILogger)"/>, with the runtime passed through <paramref name="decorate"/> (tests only).</summary>
+    internal static ExplainerModel Load(ModelDefinition def, RuntimeSettings settings, ILogger logger, Func<IAttributionRuntime, IAttributionRuntime>? decorate)
     {
         ArgumentNullException.ThrowIfNull(def);
         ArgumentNullException.ThrowIfNull(settings);
@@ -103,7 +106,8 @@ public sealed class ExplainerModel : IDisposable
             throw new ModelLoadException(def.Name, $"cannot read the vocabulary '{def.VocabPath}' or the model '{def.ModelPath}': {e.Message}", e);
         }
 
-        var runtime = OnnxAttributionRuntime.Create(def, settings, logger);
+        IAttributionRuntime runtime = OnnxAttributionRuntime.Create(def, settings, logger);
+        runtime = decorate?.Invoke(runtime) ?? runtime;
         try
         {
             return new ExplainerModel(def, tokenizer, runtime, sha256, settings);

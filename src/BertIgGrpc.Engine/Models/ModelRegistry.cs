@@ -1,3 +1,4 @@
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models.DefaultModel;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,12 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
 
     /// <summary>Gets or sets the folder relative model paths in configuration are resolved from. Defaults to the current directory.</summary>
     public string BaseDirectory { get; set; } = Directory.GetCurrentDirectory();
+
+    /// <summary>
+    /// Gets or sets a wrapper applied to each model's runtime as it loads. Tests use it to count gradient runs and to
+    /// hold one until released, so that "the work is still running" holds by construction, not by machine speed.
+    /// </summary>
+    internal Func<IAttributionRuntime, IAttributionRuntime>? RuntimeDecorator { get; set; }
 
     /// <summary>Gets whether every configured model is loaded.</summary>
     public bool IsReady => _state is not null;
@@ -166,7 +173,7 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
     {
         try
         {
-            return ExplainerModel.Load(definition, settings, loggerFactory.CreateLogger($"BertIgGrpc.Engine.Models.{definition.Name}"));
+            return ExplainerModel.Load(definition, settings, loggerFactory.CreateLogger($"BertIgGrpc.Engine.Models.{definition.Name}"), RuntimeDecorator);
         }
         catch (ModelLoadException)
         {

@@ -36,7 +36,14 @@ public static class ServerExtensions
         services.AddBertIgEngine(builder.Configuration);
 
         services.AddSingleton<ModelLoadState>();
-        services.AddSingleton(_ => new ServerMetrics());
+        services.AddSingleton(_ =>
+        {
+            // One registry per server: the service's own series plus the standard process_* ones (and the HTTP
+            // ones added in MapBertIgServer); no runtime event counters or meters.
+            var registry = Metrics.NewCustomRegistry();
+            DotNetStats.Register(registry);
+            return new ServerMetrics(registry);
+        });
         services.AddSingleton<ExplanationGate>();
         services.AddSingleton<ShutdownSignal>();
         services.AddHostedService<ModelLoaderService>();
@@ -75,6 +82,8 @@ public static class ServerExtensions
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         var hasDashboard = app.UseBertIgDashboard(security);
         app.UseRouting();
+        var serverMetrics = app.Services.GetRequiredService<ServerMetrics>();
+        app.UseHttpMetrics(options => options.SetMetricFactory(Metrics.WithCustomRegistry(serverMetrics.Registry)));
         app.UseGrpcWeb(); // gRPC-Web arrives over HTTP/1.1 on the Http endpoint, from the dashboard's own origin unless CORS is configured
         app.UseBertIgSecurity(security);
 
@@ -88,7 +97,7 @@ public static class ServerExtensions
         app.MapHealthChecks("/healthz").OnListeners(ListenerRole.Web, ListenerRole.Metrics);
         if (security.Metrics.Enabled)
         {
-            var metrics = app.MapMetrics("/metrics").OnListeners(SecurityExtensions.HasMetricsListener(app.Configuration) ? ListenerRole.Metrics : ListenerRole.Web);
+            var metrics = app.MapMetrics("/metrics", serverMetrics.Registry).OnListeners(SecurityExtensions.HasMetricsListener(app.Configuration) ? ListenerRole.Metrics : ListenerRole.Web);
             if (security.Auth.Enabled && !security.Metrics.AllowAnonymous)
             {
                 metrics.RequireAuthorization(SecurityExtensions.CallerPolicy);

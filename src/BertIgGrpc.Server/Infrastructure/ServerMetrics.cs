@@ -5,15 +5,18 @@ namespace BertIgGrpc.Server.Infrastructure;
 /// <summary>
 /// The Prometheus series the server exports at <c>/metrics</c>. Steps per second is
 /// <c>rate(bertig_explain_steps_total[1m])</c>; the gauges are set from <see cref="ExplanationGate"/>.
+/// Each server instance has its own <see cref="Registry"/> (never prometheus-net's process-wide default), so
+/// servers in one process do not share counts, and only the series registered on purpose are exported.
 /// </summary>
 public sealed class ServerMetrics
 {
     private static readonly double[] LatencyBuckets = Histogram.ExponentialBuckets(0.001, 2, 18); // 1 ms .. ~131 s
 
-    /// <summary>Creates the series in <paramref name="registry"/> (the process-wide default when null).</summary>
+    /// <summary>Creates the series in <paramref name="registry"/> (a new, empty registry when null).</summary>
     public ServerMetrics(CollectorRegistry? registry = null)
     {
-        var factory = Metrics.WithCustomRegistry(registry ?? Metrics.DefaultRegistry);
+        Registry = registry ?? Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
         Requests = factory.CreateCounter(
             "bertig_grpc_requests_total", "gRPC calls handled, by method and status code.",
             new CounterConfiguration { LabelNames = ["method", "code"] });
@@ -29,6 +32,9 @@ public sealed class ServerMetrics
         QueueDepth = factory.CreateGauge("bertig_explain_queue_depth", "Explanations waiting for a free slot.");
         InFlight = factory.CreateGauge("bertig_explain_in_flight", "Explanations running now.");
     }
+
+    /// <summary>Gets the registry <c>/metrics</c> exports.</summary>
+    public CollectorRegistry Registry { get; }
 
     /// <summary>Gets the counter of calls by <c>method</c> and <c>code</c>.</summary>
     public Counter Requests { get; }

@@ -8,8 +8,8 @@ namespace BertIgGrpc.Engine.Tests.Autodiff;
 /// <summary>
 /// Numeric-vs-analytic gradient checking: builds the gradient model for (cut, output), then compares
 /// d(seed . output)/d(cut) with central differences of seed . output, element by element for small cuts and
-/// along random directions for large ones. The forward values come from the gradient model itself, whose
-/// logits are checked against the original model's.
+/// along random directions for large ones. The forward values come from the gradient model itself; at the
+/// original model's own cut value (no <c>cutValue</c> given) its output is first checked against the original model's.
 /// </summary>
 internal static class GradientChecker
 {
@@ -57,8 +57,20 @@ internal static class GradientChecker
                 return acc;
             }
 
-            var (_, grad) = Run(x);
+            var (forward, grad) = Run(x);
             Assert.Equal(x.Length, grad.Length);
+            if (cutValue is null)
+            {
+                // Fed the cut's own value, the gradient model's forward part must reproduce the original output.
+                var original = ForwardValue(model, output, ortFeeds);
+                Assert.Equal(original.Length, forward.Length);
+                for (var i = 0; i < original.Length; i++)
+                {
+                    Assert.True(Math.Abs(original[i] - forward[i]) <= 1e-4 * Math.Max(1.0, Math.Abs(original[i])),
+                        $"forward mismatch at {i}: original model {original[i]:G7}, gradient model {forward[i]:G7}");
+                }
+            }
+
             double maxError = 0, scale = 0;
             var checks = 0;
             void Compare(float[] direction)

@@ -4,7 +4,7 @@ namespace BertIgGrpc.Client.Tests;
 
 /// <summary>
 /// Debian's headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium), used to check that generated pages render and
-/// that no token runs as markup. .ci/run installs it; elsewhere tests that need it are skipped unless CI=true.
+/// that no token runs as markup. tools/setup-debian.sh (called by .ci/run) installs it.
 /// </summary>
 internal static class Chromium
 {
@@ -21,6 +21,7 @@ internal static class Chromium
 
     private static async Task<(string Stdout, string Stderr)> RunAsync(params string[] args)
     {
+        Assert.True(Available, $"Chromium not found at {Path}: install the Debian package chromium with tools/setup-debian.sh (or set CHROMIUM_PATH).");
         var start = new ProcessStartInfo(Path)
         {
             RedirectStandardOutput = true,
@@ -58,14 +59,10 @@ internal static class Chromium
     }
 }
 
-/// <summary>A fact that needs Chromium: skipped when it is missing, except under CI (CI=true), where it must be there.</summary>
+/// <summary>
+/// A fact that needs Chromium. Never skipped: without Chromium it fails, naming the package and the install step
+/// (tools/setup-debian.sh), here and in CI alike.
+/// </summary>
 internal sealed class ChromiumFactAttribute : FactAttribute
 {
-    public ChromiumFactAttribute()
-    {
-        if (!Chromium.Available && Environment.GetEnvironmentVariable("CI") != "true")
-        {
-            Skip = $"Chromium not found at {Chromium.Path} (apt-get install chromium, or set CHROMIUM_PATH).";
-        }
-    }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -9,7 +7,7 @@ using Grpc.Net.Client;
 namespace BertIgGrpc.Client.Tests;
 
 /// <summary>
-/// Starts the real BertIgGrpc.Server (its build output, as `dotnet BertIgGrpc.Server.dll`) on free loopback ports with a
+/// Starts the real BertIgGrpc.Server (its build output, as `dotnet BertIgGrpc.Server.dll`) on loopback ports the system picks (port 0, read back from its log) with a
 /// temporary cache directory, waits until grpc.health.v1 reports SERVING, and stops it afterwards. One server is shared
 /// by every test in the <see cref="RealServerCollection"/>, because the first start builds the default model.
 /// Environment overrides: BERTIG_SERVER_DLL (server assembly), BERTIG_TEST_CACHE_DIR (reuse a model cache),
@@ -18,6 +16,7 @@ namespace BertIgGrpc.Client.Tests;
 public class RealServer : IAsyncLifetime
 {
     private readonly StringBuilder _log = new();
+    private readonly List<Uri> _listening = [];
     private Process? _process;
     private string? _tempCache;
 
@@ -69,10 +68,6 @@ public class RealServer : IAsyncLifetime
             cacheDir = _tempCache;
         }
 
-        var grpcPort = FreePort();
-        var httpPort = FreePort();
-        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
-        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
 
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -83,8 +78,10 @@ public class RealServer : IAsyncLifetime
             UseShellExecute = false,
         };
         start.ArgumentList.Add(serverDll);
-        start.ArgumentList.Add($"--Kestrel:Endpoints:Grpc:Url={GrpcAddress.GetLeftPart(UriPartial.Authority)}");
-        start.ArgumentList.Add($"--Kestrel:Endpoints:Http:Url={HttpAddress.GetLeftPart(UriPartial.Authority)}");
+        // Port 0: the system picks free ports as Kestrel binds them (no pick-then-bind race); they are read back from
+        // the "Now listening on:" lines, in Kestrel's binding order of the configured endpoints ("Grpc", then "Http").
+        start.ArgumentList.Add("--Kestrel:Endpoints:Grpc:Url=http://127.0.0.1:0");
+        start.ArgumentList.Add("--Kestrel:Endpoints:Http:Url=http://127.0.0.1:0");
         start.ArgumentList.Add($"--BertIg:CacheDirectory={cacheDir}");
         foreach (var argument in ExtraArguments())
         {
@@ -98,6 +95,7 @@ public class RealServer : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
+        await WaitForAddressesAsync().ConfigureAwait(false);
         await WaitForServingAsync().ConfigureAwait(false);
     }
 
@@ -158,11 +156,28 @@ public class RealServer : IAsyncLifetime
             : throw new FileNotFoundException($"The server is not built: {dll}. Run `dotnet build src/BertIgGrpc.Server` (or build the solution).");
     }
 
-    private static int FreePort()
+    private async Task WaitForAddressesAsync()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (true)
+        {
+            lock (_log)
+            {
+                if (_listening.Count >= 2)
+                {
+                    (GrpcAddress, HttpAddress) = (_listening[0], _listening[1]);
+                    return;
+                }
+            }
+
+            if (_process!.HasExited || DateTime.UtcNow > deadline)
+            {
+                await Task.Delay(100).ConfigureAwait(false); // let the last output lines arrive
+                throw new InvalidOperationException($"The server did not report its two listening addresses.\n{Log}");
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
     }
 
     private void Append(string? line)
@@ -175,6 +190,12 @@ public class RealServer : IAsyncLifetime
         lock (_log)
         {
             _log.AppendLine(line);
+            const string listening = "Now listening on: ";
+            var at = line.IndexOf(listening, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                _listening.Add(new Uri(line[(at + listening.Length)..].Trim()));
+            }
         }
     }
 
