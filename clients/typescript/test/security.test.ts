@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { BertIgClient, Code, ConnectError } from "../src/index.js";
 import { createPki, type TestPki } from "./pki.js";
-import { freePort, startServer, type TestServer } from "./server.js";
+import { startServer, type TestServer } from "./server.js";
 
 const apiKey = "ts-client-tests-key-0123456789abcdef";
 
@@ -12,16 +12,16 @@ let tlsUrl: string;
 
 before(async () => {
   pki = createPki();
-  const tlsPort = await freePort();
-  tlsUrl = `https://127.0.0.1:${tlsPort}`;
   server = await startServer([
-    `--Kestrel:Endpoints:GrpcTls:Url=${tlsUrl}`,
+    "--Kestrel:Endpoints:GrpcTls:Url=https://127.0.0.1:0",
     "--Kestrel:Endpoints:GrpcTls:Protocols=Http2",
     `--Kestrel:Endpoints:GrpcTls:Certificate:Path=${pki.serverCertPath}`,
     `--Kestrel:Endpoints:GrpcTls:Certificate:KeyPath=${pki.serverKeyPath}`,
     `--BertIg:Auth:ApiKeys:0=${apiKey}`,
     `--BertIg:Auth:ClientCertificates:CaPath=${pki.caPath}`,
   ]);
+  tlsUrl = server.tlsUrls[0];
+  assert.ok(tlsUrl, "the server did not log its TLS address");
 });
 
 after(async () => {

@@ -19,6 +19,8 @@ export interface TestServer {
   readonly grpcUrl: string;
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** The https:// addresses of extra TLS endpoints the test configured (port 0 read back), in configuration key order. */
+  readonly tlsUrls: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export function repoRoot(): string {
 // ports are read back from the server's "Now listening on:" lines. Kestrel binds configured endpoints in key order
 // ("Grpc" before "Http"), so the first line is the gRPC endpoint; the health check over it confirms that.
 const LISTENING = /Now listening on: (http:\/\/\S+)/g;
+const LISTENING_TLS = /Now listening on: (https:\/\/\S+)/g;
 
 /**
  * The command that runs the server: BERTIG_SERVER_DLL, else the Debug build output (what
@@ -74,6 +77,7 @@ export async function startServer(extraArgs: readonly string[] = []): Promise<Te
   );
   const log: string[] = [];
   const listening: string[] = [];
+  const tlsUrls: string[] = [];
   let pending = "";
   const keep = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -84,6 +88,7 @@ export async function startServer(extraArgs: readonly string[] = []): Promise<Te
       pending += text;
       const end = pending.lastIndexOf("\n") + 1;
       for (const match of pending.slice(0, end).matchAll(LISTENING)) listening.push(match[1]);
+      for (const match of pending.slice(0, end).matchAll(LISTENING_TLS)) tlsUrls.push(match[1]);
       pending = pending.slice(end);
     }
   };
@@ -114,7 +119,7 @@ export async function startServer(extraArgs: readonly string[] = []): Promise<Te
     await stop();
     throw new Error(`${(error as Error).message}\n--- server output (tail) ---\n${log.join("").slice(-6000)}`);
   }
-  return { grpcUrl, grpcPort: Number(new URL(grpcUrl).port), httpPort, stop };
+  return { grpcUrl, grpcPort: Number(new URL(grpcUrl).port), httpPort, tlsUrls, stop };
 }
 
 async function waitServing(grpcUrl: string, child: ChildProcess, timeoutMs: number): Promise<void> {

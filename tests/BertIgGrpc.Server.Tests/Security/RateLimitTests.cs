@@ -45,13 +45,10 @@ public sealed class LimitedServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Authority = await StartIdentityProviderAsync();
-        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort();
-        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
-        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
         var contentRoot = Directory.CreateDirectory(Path.Combine(_cache, "root")).FullName;
         Directory.CreateDirectory(Path.Combine(contentRoot, "wwwroot"));
         await File.WriteAllTextAsync(Path.Combine(contentRoot, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
-        _app = ServerHost.Create(grpcPort, httpPort,
+        _app = ServerHost.Create(
         [
             "--BertIg:Dashboard:Enabled=false",
             $"--BertIg:CacheDirectory={Path.Combine(_cache, "models")}",
@@ -68,6 +65,7 @@ public sealed class LimitedServerFixture : IAsyncLifetime
             "--BertIg:Auth:Jwt:RequireHttpsMetadata=false",
         ], contentRoot: contentRoot);
         await _app.StartAsync();
+        (GrpcAddress, HttpAddress) = ServerHost.Addresses(_app);
         using var channel = GrpcChannel.ForAddress(GrpcAddress);
         var health = new Health.HealthClient(channel);
         var state = _app.Services.GetRequiredService<ModelLoadState>();
@@ -101,10 +99,10 @@ public sealed class LimitedServerFixture : IAsyncLifetime
     /// <summary>Serves an OpenID Connect discovery document and the JWKS with <see cref="IdentityProviderKey"/>; returns the issuer URL.</summary>
     private async Task<string> StartIdentityProviderAsync()
     {
-        var issuer = $"http://127.0.0.1:{ServerHost.FreePort()}";
+        var issuer = ""; // known once bound: port 0, read back below (the handlers read it after start)
         // Its own empty content root: the test folder's appsettings.json (the server's) would bind the server's ports.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.CreateDirectory(Path.Combine(_cache, "idp")).FullName });
-        builder.WebHost.UseUrls(issuer);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         _identityProvider = builder.Build();
         var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(IdentityProviderKey.ExportParameters(false)) { KeyId = "test-key" });
         _identityProvider.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
@@ -116,6 +114,7 @@ public sealed class LimitedServerFixture : IAsyncLifetime
         _identityProvider.MapGet("/jwks", () => Results.Text(
             $$"""{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"{{jwk.Kid}}","n":"{{jwk.N}}","e":"{{jwk.E}}"}]}""", "application/json"));
         await _identityProvider.StartAsync();
+        issuer = _identityProvider.Urls.Single().TrimEnd('/');
         return issuer;
     }
 

@@ -43,24 +43,21 @@ public sealed class SecureServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        int grpcPort = ServerHost.FreePort(), httpPort = ServerHost.FreePort(), metricsPort = ServerHost.FreePort();
-        GrpcAddress = new Uri($"https://127.0.0.1:{grpcPort}");
-        HttpAddress = new Uri($"https://127.0.0.1:{httpPort}");
-        MetricsAddress = new Uri($"http://127.0.0.1:{metricsPort}");
         Directory.CreateDirectory(Path.Combine(_root, "wwwroot"));
         await File.WriteAllTextAsync(Path.Combine(_root, "wwwroot", "index.html"), "<!doctype html><title>bertig dashboard</title>");
         var publicKeyPath = Path.Combine(_root, "issuer.pub.pem");
         await File.WriteAllTextAsync(publicKeyPath, IssuerRsaKey.ExportSubjectPublicKeyInfoPem());
         var hashed = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(HashedKey)));
-        _app = ServerHost.Create(grpcPort, httpPort,
+        // Every endpoint on port 0; the bound ports are read back after start.
+        _app = ServerHost.Create(
         [
-            $"--Kestrel:Endpoints:Grpc:Url={GrpcAddress}",
+            "--Kestrel:Endpoints:Grpc:Url=https://127.0.0.1:0",
             $"--Kestrel:Endpoints:Grpc:Certificate:Path={Certificates.ServerCertPemPath}",
             $"--Kestrel:Endpoints:Grpc:Certificate:KeyPath={Certificates.ServerKeyPemPath}",
-            $"--Kestrel:Endpoints:Http:Url={HttpAddress}",
+            "--Kestrel:Endpoints:Http:Url=https://127.0.0.1:0",
             $"--Kestrel:Endpoints:Http:Certificate:Path={Certificates.ServerPfxPath}",
             $"--Kestrel:Endpoints:Http:Certificate:Password={TestCertificates.PfxPassword}",
-            $"--BertIg:Metrics:Url={MetricsAddress}",
+            "--BertIg:Metrics:Url=http://127.0.0.1:0",
             $"--BertIg:CacheDirectory={Path.Combine(_root, "cache")}",
             $"--BertIg:Auth:ApiKeys:0={PlainKey}",
             $"--BertIg:Auth:ApiKeys:1=sha256:{hashed}",
@@ -74,6 +71,11 @@ public sealed class SecureServerFixture : IAsyncLifetime
             "--BertIg:Reflection:Enabled=false",
         ], contentRoot: _root);
         await _app.StartAsync();
+        var (grpc, http) = ServerHost.Addresses(_app);
+        GrpcAddress = new UriBuilder(grpc) { Scheme = "https" }.Uri;
+        HttpAddress = new UriBuilder(http) { Scheme = "https" }.Uri;
+        // The metrics listener is the one plain-HTTP address besides those two.
+        MetricsAddress = new Uri(_app.Urls.Single(u => u.StartsWith("http://", StringComparison.Ordinal)));
 
         using var channel = Channel();
         var health = new Health.HealthClient(channel);
