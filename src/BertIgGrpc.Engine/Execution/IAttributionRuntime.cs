@@ -23,15 +23,23 @@ public interface IAttributionRuntime : IDisposable
     /// <summary>Gets the name of the cut tensor.</summary>
     string CutTensor { get; }
 
+    /// <summary>
+    /// Estimates the memory one row of a <see cref="Gradient"/> run of <paramref name="seqLen"/> tokens holds at its peak
+    /// (activations kept for the backward pass and the gradients in flight), in bytes; 0 when unknown.
+    /// </summary>
+    long ActivationBytesPerRow(int seqLen) => 0;
+
     /// <summary>Forward pass. Returns the cut activations <c>[rows, seqLen, hidden]</c> and logits <c>[rows, classes]</c>.</summary>
-    ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the run in flight is stopped, not only the next one.</exception>
+    ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Runs the model from the cut with <paramref name="cut"/> <c>[rows, seqLen, hidden]</c> fed in place of the
     /// layer's output. Returns logits <c>[rows, classes]</c> and the gradient of
     /// <c>sum_r seed[r] . logits[r]</c> with respect to the cut, <c>[rows, seqLen, hidden]</c>.
     /// </summary>
-    GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the run in flight is stopped, not only the next one.</exception>
+    GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Output of <see cref="IAttributionRuntime.Forward"/>.</summary>

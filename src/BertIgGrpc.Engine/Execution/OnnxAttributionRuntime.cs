@@ -22,11 +22,13 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     private readonly InferenceSession _gradient;
     private readonly GradientModel _gradientModel;
     private readonly string _output;
+    private readonly ActivationCost _cost;
 
     private OnnxAttributionRuntime(
         InferenceSession forward, InferenceSession gradient, GradientModel gradientModel, string output, string provider,
-        int classes, int hidden, bool usesTokenTypes)
+        int classes, int hidden, bool usesTokenTypes, ActivationCost cost)
     {
+        _cost = cost;
         _forward = forward;
         _gradient = gradient;
         _gradientModel = gradientModel;
@@ -51,6 +53,12 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <inheritdoc />
     public string CutTensor => _gradientModel.CutInput;
+
+    /// <summary>Gets the activation elements per row read from the probe run: <c>Linear</c> per token, <c>Quadratic</c> per token pair.</summary>
+    public ActivationCost Cost => _cost;
+
+    /// <inheritdoc />
+    public long ActivationBytesPerRow(int seqLen) => _cost.BytesPerRow(seqLen);
 
     /// <summary>Gets the gradient model (for inspection and tests).</summary>
     public GradientModel GradientModel => _gradientModel;
@@ -138,7 +146,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         {
             var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(gradientModel.Model), settings, logger);
             return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
-                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes);
+                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, ActivationCost.FromProbe(info, model, rows, seqLen));
         }
         catch
         {
@@ -148,7 +156,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     }
 
     /// <inheritdoc />
-    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
+    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
         long[] shape = [rows, seqLen];
         var names = new List<string> { InputIds, AttentionMask };
@@ -165,8 +173,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var runOptions = new RunOptions();
-            using var results = _forward.Run(runOptions, names, values, [CutTensor, _output]);
+            using var results = Run(_forward, names, values, [CutTensor, _output], cancellationToken);
             return new ForwardResult(results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
         }
         finally
@@ -176,7 +183,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     }
 
     /// <inheritdoc />
-    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen)
+    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
         long[] shape = [rows, seqLen];
         var names = new List<string> { _gradientModel.CutInput, _gradientModel.SeedInput };
@@ -198,13 +205,36 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var runOptions = new RunOptions();
-            using var results = _gradient.Run(runOptions, names, values, [_gradientModel.LogitsOutput, _gradientModel.GradientOutput]);
+            using var results = Run(_gradient, names, values, [_gradientModel.LogitsOutput, _gradientModel.GradientOutput], cancellationToken);
             return new GradientResult(results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
         }
         finally
         {
             foreach (var v in values) v.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="session"/> so that <paramref name="cancellationToken"/> stops the run in flight: ONNX Runtime
+    /// checks <see cref="RunOptions.Terminate"/> between nodes, so a cancelled run ends within one node, not at its end.
+    /// </summary>
+    private static IDisposableReadOnlyCollection<OrtValue> Run(
+        InferenceSession session, IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values, IReadOnlyCollection<string> outputs,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var runOptions = new RunOptions();
+        // Give the arena's free regions back after each run: a large request's activations are not kept reserved afterwards.
+        runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        // Disposed before runOptions (reverse order): the callback never touches a disposed RunOptions.
+        using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
+        try
+        {
+            return session.Run(runOptions, names, values, outputs);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The ONNX Runtime run was terminated because its caller cancelled.", cancellationToken);
         }
     }
 

@@ -32,4 +32,6 @@ public sealed record RuntimeSettings
     public int InterOpThreads { get; init; }
     /// <summary>Gets the default interpolation rows per run.</summary>
     public int DefaultInternalBatchSize { get; init; } = 25;
+    /// <summary>Gets the per-request limits and the memory budget of one run.</summary>
+    public BertIgLimitsOptions Limits { get; init; } = new();
 }

@@ -134,6 +134,7 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
             IntraOpThreads = _options.IntraOpThreads,
             InterOpThreads = _options.InterOpThreads,
             DefaultInternalBatchSize = _options.DefaultInternalBatchSize,
+            Limits = _options.Limits,
         };
 
         var loaded = new List<ExplainerModel>();

@@ -50,6 +50,9 @@ internal sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger)
             case InvalidExplainRequestException invalid:
                 ServerLog.RequestRejected(logger, context.Method, nameof(StatusCode.InvalidArgument), invalid.Message);
                 return RpcErrors.InvalidArgument(invalid.Field, invalid.Message);
+            case RequestLimitExceededException limit:
+                ServerLog.RequestRejected(logger, context.Method, nameof(StatusCode.ResourceExhausted), limit.Message);
+                return RpcErrors.LimitExceeded(limit);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 var cancelled = RpcErrors.Cancelled(context);
                 ServerLog.CallCancelled(logger, context.Method, cancelled.StatusCode.ToString());

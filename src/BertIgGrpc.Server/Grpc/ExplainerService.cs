@@ -25,7 +25,7 @@ public sealed partial class ExplainerService(
     public override async Task Explain(ExplainRequest request, IServerStreamWriter<ExplainEvent> responseStream, ServerCallContext context)
     {
         var model = GetModel(request.Model);
-        var options = ToEngine(request);
+        var plan = model.Plan(ToEngine(request)); // invalid or over a limit: refused before admission
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
@@ -34,7 +34,7 @@ public sealed partial class ExplainerService(
             // The engine reports after every internal batch on its own thread; a channel keeps the events in
             // order and lets this handler write them while the computation goes on.
             var progress = Channel.CreateUnbounded<EngineAttribution.ExplainProgress>(new UnboundedChannelOptions { SingleReader = true });
-            var work = RunExplanationAsync(model, options, new ChannelProgress(progress.Writer), stop.Token)
+            var work = RunExplanationAsync(model, plan, new ChannelProgress(progress.Writer), stop.Token)
                 .ContinueWith(
                     static (task, writer) => { ((ChannelWriter<EngineAttribution.ExplainProgress>)writer!).TryComplete(); return task; },
                     progress.Writer,
@@ -73,12 +73,12 @@ public sealed partial class ExplainerService(
     public override async Task<ExplainResult> ExplainUnary(ExplainRequest request, ServerCallContext context)
     {
         var model = GetModel(request.Model);
-        var options = ToEngine(request);
+        var plan = model.Plan(ToEngine(request)); // invalid or over a limit: refused before admission
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
             using var lease = await EnterGateAsync(context, stop.Token);
-            var explanation = await RunExplanationAsync(model, options, progress: null, stop.Token);
+            var explanation = await RunExplanationAsync(model, plan, progress: null, stop.Token);
             return ToProto(explanation);
         }
         catch (OperationCanceledException) when (IsShutdown(context))
@@ -91,13 +91,24 @@ public sealed partial class ExplainerService(
     public override async Task<PredictResponse> Predict(PredictRequest request, ServerCallContext context)
     {
         var model = GetModel(request.Model);
-        var texts = request.Texts.ToArray();
+        var plan = model.PlanPrediction(request.Texts, request.Truncate);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
+        try
+        {
+            // Predict shares the explanations' slots: a large batch costs as much as an explanation.
+            using var lease = await EnterGateAsync(context, stop.Token);
+            var predictions = await Task.Run(() => model.Predict(plan, stop.Token), stop.Token);
 
-        // One padded batch run on the thread pool; the engine is synchronous here.
-        var predictions = await Task.Run(() => model.Predict(texts, request.Truncate), context.CancellationToken);
-        var response = new PredictResponse { Model = model.Name };
-        response.Predictions.AddRange(predictions.Select(ToProto));
-        return response;
+            // Finished just as the caller gave up: report what the caller saw, not OK.
+            context.CancellationToken.ThrowIfCancellationRequested();
+            var response = new PredictResponse { Model = model.Name };
+            response.Predictions.AddRange(predictions.Select(ToProto));
+            return response;
+        }
+        catch (OperationCanceledException) when (IsShutdown(context))
+        {
+            throw ShuttingDown();
+        }
     }
 
     /// <inheritdoc />
@@ -131,12 +142,12 @@ public sealed partial class ExplainerService(
         => shutdown.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
 
     private Task<EngineAttribution.Explanation> RunExplanationAsync(
-        ExplainerModel model, EngineAttribution.ExplainRequestOptions options, IProgress<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
+        ExplainerModel model, ExplanationPlan plan, IProgress<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
         => Task.Run(
             async () =>
             {
                 // Task.Run: the engine computes synchronously between its awaits, and the handler must stay free to stream.
-                var explanation = await model.ExplainAsync(options, progress, cancellationToken).ConfigureAwait(false);
+                var explanation = await model.ExplainAsync(plan, progress, cancellationToken).ConfigureAwait(false);
                 metrics.Steps.WithLabels(explanation.Model).Inc(explanation.Steps);
                 if (explanation.Elapsed > TimeSpan.Zero)
                 {
@@ -157,7 +168,7 @@ public sealed partial class ExplainerService(
 
     private static void ThrowUnavailable(string reason) => throw RpcErrors.Unavailable(reason);
 
-    private static RpcException ShuttingDown() => RpcErrors.Unavailable("the server is shutting down and stopped this explanation; retry");
+    private static RpcException ShuttingDown() => RpcErrors.Unavailable("the server is shutting down and stopped this call; retry");
 
     /// <summary>Forwards engine progress into the channel synchronously, so events keep their order
     /// (<see cref="Progress{T}"/> would post them to the thread pool and could reorder them).</summary>

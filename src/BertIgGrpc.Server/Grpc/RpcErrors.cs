@@ -60,6 +60,24 @@ internal static class RpcErrors
             Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }) },
         }.ToRpcException();
 
+    /// <summary>
+    /// RESOURCE_EXHAUSTED for a request over a configured limit, with a <c>google.rpc.QuotaFailure</c> naming the limit
+    /// (no RetryInfo: the same request would be refused again).
+    /// </summary>
+    public static RpcException LimitExceeded(RequestLimitExceededException exception)
+        => new Google.Rpc.Status
+        {
+            Code = (int)Code.ResourceExhausted,
+            Message = exception.Message,
+            Details =
+            {
+                Any.Pack(new QuotaFailure
+                {
+                    Violations = { new QuotaFailure.Types.Violation { Subject = exception.Limit, Description = exception.Message } },
+                }),
+            },
+        }.ToRpcException();
+
     /// <summary>UNAVAILABLE while models load or the server shuts down.</summary>
     public static RpcException Unavailable(string reason)
         => new(new global::Grpc.Core.Status(StatusCode.Unavailable, $"Not serving: {reason}. Watch grpc.health.v1.Health for SERVING."));
