@@ -111,4 +111,27 @@ public class ResourceLimitsTests
         Assert.Equal(5, predictions.Count);
         Assert.Equal([2, 2, 1], runtime.ForwardRows);
     }
+
+    [Fact]
+    public async Task ExplainAsync_OnnxModelWithSmallBudget_SplitsRunsAndMatchesBatchSize25()
+    {
+        // MiniLM at 14 tokens: about 3 MB per row by the estimate, so a 10 MiB budget allows 3 rows per run.
+        using var budgeted = MiniLmClassifier.CreateExplainer(new BertIgLimitsOptions { MaxRunMemoryMB = 10 });
+        using var reference = MiniLmClassifier.CreateExplainer();
+        var runs = new List<ExplainProgress>();
+
+        var split = await budgeted.ExplainAsync(new ExplainRequestOptions { Text = Text, Steps = 25, InternalBatchSize = 256 }, new InlineProgress(runs.Add));
+        var whole = await reference.ExplainAsync(new ExplainRequestOptions { Text = Text, Steps = 25, InternalBatchSize = 25 });
+
+        var rows = budgeted.MaxRowsPerRun(14);
+        Assert.InRange(rows, 2, 12);
+        Assert.Equal((25 + rows - 1) / rows, runs.Count); // one progress event per run
+        Assert.Equal(whole.Tokens.Select(t => t.Attribution), split.Tokens.Select(t => t.Attribution), (a, b) => Math.Abs(a - b) <= 1e-5);
+        Assert.Equal(whole.ConvergenceDelta, split.ConvergenceDelta, 1e-5);
+    }
+
+    private sealed class InlineProgress(Action<ExplainProgress> action) : IProgress<ExplainProgress>
+    {
+        public void Report(ExplainProgress value) => action(value);
+    }
 }
