@@ -39,6 +39,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>Every log entry the server wrote at Information or above.</summary>
+    internal ListLoggerProvider Logs { get; } = new();
+
     public IServiceProvider Services => _app!.Services;
 
     public ExplanationGate Gate => Services.GetRequiredService<ExplanationGate>();
@@ -56,7 +59,7 @@ public sealed class ServerFixture : IAsyncLifetime
             $"--BertIg:Server:MaxConcurrentExplanations={MaxConcurrent}",
             $"--BertIg:Server:MaxQueueLength={MaxQueue}",
             "--BertIg:Server:ShutdownTimeoutSeconds=5",
-        ]);
+        ], Logs);
         await _app.StartAsync();
 
         Channel = GrpcChannel.ForAddress(GrpcAddress);

@@ -11,8 +11,10 @@ namespace BertIgGrpc.Server.Grpc;
 /// <summary>
 /// The <c>bertig.v1.Explainer</c> service: maps requests to the engine, runs explanations through the
 /// admission gate, and streams progress. Requests arrive already validated (<see cref="ValidationInterceptor"/>);
-/// engine exceptions are mapped to statuses by <see cref="ExceptionInterceptor"/>.
+/// engine exceptions are mapped to statuses by <see cref="ExceptionInterceptor"/>. Its methods are bound by
+/// <see cref="ExplainerMethodProvider"/> (which decodes requests itself), not by grpc-dotnet's default binder.
 /// </summary>
+[BindServiceMethod(typeof(ExplainerService), nameof(BindNoMethods))]
 public sealed partial class ExplainerService(
     ModelRegistry registry,
     ModelLoadState loadState,
@@ -21,6 +23,14 @@ public sealed partial class ExplainerService(
     ShutdownSignal shutdown,
     ILogger<ExplainerService> logger) : Explainer.ExplainerBase
 {
+    /// <summary>
+    /// Binds nothing: grpc-dotnet's default binder calls the method the <see cref="BindServiceMethodAttribute"/> names, and
+    /// <see cref="ExplainerMethodProvider"/> binds the methods instead, with request decoding that answers INVALID_ARGUMENT.
+    /// </summary>
+    public static void BindNoMethods(ServiceBinderBase binder, ExplainerService service)
+    {
+    }
+
     /// <inheritdoc />
     public override async Task Explain(ExplainRequest request, IServerStreamWriter<ExplainEvent> responseStream, ServerCallContext context)
     {
