@@ -77,26 +77,59 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.Contains("bertig_grpc_requests_total", await http.GetStringAsync("/metrics"));
             }
 
-            using var call = new Explainer.ExplainerClient(channel).Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 2048, InternalBatchSize = 2 });
-            Assert.True(await call.ResponseStream.MoveNext());
-            var watch = Stopwatch.StartNew();
+            // Every kind of call in flight: two streams computing (one slot each), a unary explanation and a Predict queued.
+            var client = new Explainer.ExplainerClient(channel);
+            var gate = app.Services.GetRequiredService<ExplanationGate>();
+            var streams = Enumerable.Range(0, 2)
+                .Select(_ => client.Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 2048, InternalBatchSize = 2 }))
+                .ToList();
+            foreach (var stream in streams)
+            {
+                Assert.True(await stream.ResponseStream.MoveNext());
+            }
 
+            var queued = new List<Task>
+            {
+                client.ExplainUnaryAsync(new ExplainRequest { Text = "Queued behind the streams.", NSteps = 64 }).ResponseAsync,
+                client.PredictAsync(new PredictRequest { Texts = { "Queued too." } }).ResponseAsync,
+            };
+            while (gate.Queued < queued.Count)
+            {
+                await Task.Delay(10);
+            }
+
+            var watch = Stopwatch.StartNew();
             var stopping = app.StopAsync();
             var state = app.Services.GetRequiredService<ModelLoadState>();
             Assert.False(state.IsServing); // flipped by ApplicationStopping, before Kestrel stops taking calls
-            var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+            var ended = new List<RpcException>();
+            foreach (var stream in streams)
             {
-                while (await call.ResponseStream.MoveNext())
+                ended.Add(await Assert.ThrowsAsync<RpcException>(async () =>
                 {
-                }
-            });
-            await stopping;
-            output.WriteLine($"stream ended after {watch.Elapsed.TotalMilliseconds:F0} ms with {ended.StatusCode}: {ended.Status.Detail}; stop took until {watch.Elapsed.TotalMilliseconds:F0} ms");
+                    while (await stream.ResponseStream.MoveNext())
+                    {
+                    }
+                }));
+                stream.Dispose();
+            }
 
-            // Half the shutdown timeout in, the server stops the explanation itself and says why.
-            Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
-            Assert.Contains("shutting down", ended.Status.Detail);
-            Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+            foreach (var call in queued)
+            {
+                ended.Add(await Assert.ThrowsAsync<RpcException>(() => call));
+            }
+
+            await stopping;
+            output.WriteLine($"calls ended with {string.Join(", ", ended.Select(e => e.StatusCode))}; stop took {watch.Elapsed.TotalMilliseconds:F0} ms");
+
+            // Half the shutdown timeout in, the server stops every call itself and says why: no call sees a reset, and
+            // since the run in flight is stopped too, shutdown ends well within its timeout.
+            Assert.All(ended, e =>
+            {
+                Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+                Assert.Contains("shutting down", e.Status.Detail);
+            });
+            Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(6));
             Assert.Equal(0, app.Services.GetRequiredService<ExplanationGate>().Running);
         }
         finally
