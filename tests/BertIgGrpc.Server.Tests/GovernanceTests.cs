@@ -53,8 +53,9 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
             .ToList();
         await WaitUntilAsync(() => server.Gate.Running == ServerFixture.MaxConcurrent && server.Gate.Queued == ServerFixture.MaxQueue);
 
-        var exception = await RpcAssert.ThrowsAsync(StatusCode.ResourceExhausted,
-            () => server.Client.PredictAsync(new PredictRequest { Texts = { "Great." } }).ResponseAsync);
+        var large = new PredictRequest { Truncate = true };
+        large.Texts.AddRange(Enumerable.Repeat(Words(600), 10)); // 5120 tokens: over the small-request lane's 4096
+        var exception = await RpcAssert.ThrowsAsync(StatusCode.ResourceExhausted, () => server.Client.PredictAsync(large).ResponseAsync);
 
         Assert.Contains("busy", exception.Status.Detail, StringComparison.OrdinalIgnoreCase);
         await stop.CancelAsync();
@@ -65,6 +66,31 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
 
         await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
         Assert.Single((await server.Client.PredictAsync(new PredictRequest { Texts = { "Great." } })).Predictions);
+    }
+
+    [Fact]
+    public async Task ExplainUnary_SmallRequestWhileLargeOnesRunAndQueue_IsAdmittedAndAnswered()
+    {
+        using var stop = new CancellationTokenSource();
+        var large = Enumerable.Range(0, ServerFixture.MaxConcurrent + ServerFixture.MaxQueue)
+            .Select(_ => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = "Long enough.", NSteps = 2048, InternalBatchSize = 4 }, cancellationToken: stop.Token).ResponseAsync)
+            .ToList();
+        await WaitUntilAsync(() => server.Gate.Running == ServerFixture.MaxConcurrent && server.Gate.Queued == ServerFixture.MaxQueue);
+
+        // 16 tokens x 50 steps: the small-request lane, not the queue behind the long explanations.
+        var watch = Stopwatch.StartNew();
+        var small = await server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Words(14) }, deadline: DateTime.UtcNow.AddSeconds(60));
+        output.WriteLine($"16-token explanation answered in {watch.ElapsedMilliseconds} ms while the large lane was full");
+
+        Assert.Equal(16, small.Tokens.Count);
+        Assert.Equal(50, small.NSteps);
+        await stop.CancelAsync();
+        foreach (var call in large)
+        {
+            await Assert.ThrowsAsync<RpcException>(() => call);
+        }
+
+        await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

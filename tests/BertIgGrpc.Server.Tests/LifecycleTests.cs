@@ -57,11 +57,21 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
             using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
             var health = new Health.HealthClient(channel);
 
-            // Kestrel listens before the models are loaded (seconds): health says so, and calls are refused meanwhile.
-            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
-            var early = await RpcAssert.ThrowsAsync(StatusCode.Unavailable,
-                () => new Explainer.ExplainerClient(channel).ListModelsAsync(new ListModelsRequest()).ResponseAsync);
-            Assert.Contains("loading", early.Status.Detail);
+            // Kestrel listens before the models are loaded: health says so, and calls are refused meanwhile. On a quiet machine
+            // the model can load (about a second) before the first call gets through; ModelLoadState is then already serving
+            // and that phase cannot be observed here (HealthStateTests covers it without timing).
+            var loading = !app.Services.GetRequiredService<ModelLoadState>().IsServing;
+            var first = (await health.CheckAsync(new HealthCheckRequest())).Status;
+            if (loading && first == HealthCheckResponse.Types.ServingStatus.NotServing)
+            {
+                var early = await RpcAssert.ThrowsAsync(StatusCode.Unavailable,
+                    () => new Explainer.ExplainerClient(channel).ListModelsAsync(new ListModelsRequest()).ResponseAsync);
+                Assert.Contains("loading", early.Status.Detail);
+            }
+            else
+            {
+                output.WriteLine($"first health check answered {first} (loading phase not observed)");
+            }
 
             var deadline = DateTime.UtcNow.AddMinutes(10);
             while ((await health.CheckAsync(new HealthCheckRequest())).Status != HealthCheckResponse.Types.ServingStatus.Serving)
@@ -77,7 +87,8 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.Contains("bertig_grpc_requests_total", await http.GetStringAsync("/metrics"));
             }
 
-            // Every kind of call in flight: two streams computing (one slot each), a unary explanation and a Predict queued.
+            // Every kind of call in flight: two streams computing (one slot each), a unary explanation and a Predict queued
+            // (both too large for the small-request lane).
             var client = new Explainer.ExplainerClient(channel);
             var gate = app.Services.GetRequiredService<ExplanationGate>();
             var streams = Enumerable.Range(0, 2)
@@ -90,11 +101,13 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
 
             var queued = new List<Task>
             {
-                client.ExplainUnaryAsync(new ExplainRequest { Text = "Queued behind the streams.", NSteps = 64 }).ResponseAsync,
-                client.PredictAsync(new PredictRequest { Texts = { "Queued too." } }).ResponseAsync,
+                client.ExplainUnaryAsync(new ExplainRequest { Text = "Queued behind the streams.", NSteps = 2048 }).ResponseAsync,
+                client.PredictAsync(new PredictRequest { Texts = { Enumerable.Repeat(string.Join(' ', Enumerable.Repeat("queued", 600)), 10) }, Truncate = true }).ResponseAsync,
             };
+            var queuedBy = DateTime.UtcNow.AddSeconds(30);
             while (gate.Queued < queued.Count)
             {
+                Assert.True(DateTime.UtcNow < queuedBy, $"expected {queued.Count} queued calls, got {gate.Queued}");
                 await Task.Delay(10);
             }
 

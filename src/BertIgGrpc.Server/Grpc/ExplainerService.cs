@@ -39,7 +39,7 @@ public sealed partial class ExplainerService(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
-            using var lease = await EnterGateAsync(context, stop.Token);
+            using var lease = await EnterGateAsync(plan.TokenSteps, context, stop.Token);
 
             // The engine reports after every internal batch on its own thread; a channel keeps the events in
             // order and lets this handler write them while the computation goes on.
@@ -87,7 +87,7 @@ public sealed partial class ExplainerService(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
-            using var lease = await EnterGateAsync(context, stop.Token);
+            using var lease = await EnterGateAsync(plan.TokenSteps, context, stop.Token);
             var explanation = await RunExplanationAsync(model, plan, progress: null, stop.Token);
             return ToProto(explanation);
         }
@@ -106,7 +106,7 @@ public sealed partial class ExplainerService(
         try
         {
             // Predict shares the explanations' slots: a large batch costs as much as an explanation.
-            using var lease = await EnterGateAsync(context, stop.Token);
+            using var lease = await EnterGateAsync(plan.Tokens, context, stop.Token);
             var predictions = await Task.Run(() => model.Predict(plan, stop.Token), stop.Token);
 
             // Finished just as the caller gave up: report what the caller saw, not OK.
@@ -145,8 +145,8 @@ public sealed partial class ExplainerService(
         }
     }
 
-    private async Task<IDisposable> EnterGateAsync(ServerCallContext context, CancellationToken cancellationToken)
-        => await gate.TryEnterAsync(cancellationToken) ?? ThrowBusy(context);
+    private async Task<IDisposable> EnterGateAsync(long cost, ServerCallContext context, CancellationToken cancellationToken)
+        => await gate.TryEnterAsync(cost, cancellationToken) ?? ThrowBusy(context);
 
     private bool IsShutdown(ServerCallContext context)
         => shutdown.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
