@@ -28,3 +28,19 @@ public sealed class ModelLoadException(string model, string problem, Exception? 
 
 /// <summary>The ONNX graph cannot be differentiated or edited as asked (unsupported op, missing tensor, ...).</summary>
 public sealed class OnnxGraphException(string message) : EngineException(message);
+
+/// <summary>
+/// The request is valid but larger than a configured limit allows (<c>BertIg:Limits:*</c>); a smaller request would be
+/// served. The message names the limit, its value and the request's figure.
+/// </summary>
+public sealed class RequestLimitExceededException(string limit, long figure, long maximum, string message) : EngineException(message)
+{
+    /// <summary>Gets the configuration key of the limit, e.g. <c>BertIg:Limits:MaxTokenSteps</c>.</summary>
+    public string Limit { get; } = limit;
+
+    /// <summary>Gets the request's figure (e.g. its tokens x steps).</summary>
+    public long Figure { get; } = figure;
+
+    /// <summary>Gets the limit's value.</summary>
+    public long Maximum { get; } = maximum;
+}

@@ -72,6 +72,21 @@ public sealed class ExplanationGateTests
     }
 
     [Fact]
+    public async Task TryEnter_SmallRequestWhileLargeLaneFull_RunsInItsOwnLane()
+    {
+        var (gate, metrics) = Create(concurrent: 1, queue: 0);
+        using var large = await gate.TryEnterAsync(cost: 1_000_000, CancellationToken.None);
+        Assert.Null(await gate.TryEnterAsync(cost: 1_000_000, CancellationToken.None));
+
+        using var small = await gate.TryEnterAsync(cost: gate.SmallRequestCost, CancellationToken.None);
+
+        Assert.NotNull(small);
+        Assert.Equal(2, gate.Running);
+        Assert.Equal(2.0, metrics.InFlight.Value);
+        Assert.Null(await gate.TryEnterAsync(cost: 1, CancellationToken.None)); // the small lane has the same limits
+    }
+
+    [Fact]
     public void Options_ZeroConcurrency_UsesProcessorCount()
     {
         var (gate, _) = Create(concurrent: 0, queue: 32);

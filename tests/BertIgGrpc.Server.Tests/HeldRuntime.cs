@@ -25,6 +25,10 @@ internal sealed class HeldRuntime(IAttributionRuntime inner) : IAttributionRunti
 
     public string CutTensor => inner.CutTensor;
 
+    public string CutDescription => inner.CutDescription;
+
+    public long ActivationBytesPerRow(int seqLen) => inner.ActivationBytesPerRow(seqLen);
+
     /// <summary>Holds every gradient run from now on until the returned hold is released; it counts them until disposed.</summary>
     public Hold HoldRuns()
     {
@@ -33,13 +37,24 @@ internal sealed class HeldRuntime(IAttributionRuntime inner) : IAttributionRunti
         return hold;
     }
 
-    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
-        => inner.Forward(inputIds, attentionMask, tokenTypeIds, rows, seqLen);
+    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default)
+        => inner.Forward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, cancellationToken);
 
-    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen)
+    public float[] Logits(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default)
+        => inner.Logits(inputIds, attentionMask, tokenTypeIds, rows, seqLen, cancellationToken);
+
+    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
         Volatile.Read(ref _hold)?.Enter();
-        return inner.Gradient(cut, attentionMask, tokenTypeIds, seed, rows, seqLen);
+        return inner.Gradient(cut, attentionMask, tokenTypeIds, seed, rows, seqLen, cancellationToken);
+    }
+
+    public float[] PathGradient(
+        float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen,
+        CancellationToken cancellationToken = default)
+    {
+        Volatile.Read(ref _hold)?.Enter();
+        return inner.PathGradient(baseline, difference, alphas, attentionMask, tokenTypeIds, seed, texts, seqLen, cancellationToken);
     }
 
     public void Dispose() => inner.Dispose();

@@ -41,6 +41,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>Every log entry the server wrote at Information or above.</summary>
+    internal ListLoggerProvider Logs { get; } = new();
+
     public IServiceProvider Services => _app!.Services;
 
     public ExplanationGate Gate => Services.GetRequiredService<ExplanationGate>();
@@ -61,7 +64,7 @@ public sealed class ServerFixture : IAsyncLifetime
             $"--BertIg:Server:MaxConcurrentExplanations={MaxConcurrent}",
             $"--BertIg:Server:MaxQueueLength={MaxQueue}",
             "--BertIg:Server:ShutdownTimeoutSeconds=5",
-        ], services: services => services
+        ], Logs, services: services => services
             .AddSingleton(Calls)
             .Configure<GrpcServiceOptions>(options => options.Interceptors.Add<CallObserver>()));
         _app.Services.GetRequiredService<ModelRegistry>().RuntimeDecorator = runtime => Runtime = new HeldRuntime(runtime);

@@ -44,17 +44,31 @@ internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] Par
 /// </summary>
 /// <remarks>
 /// Rows are laid out as in Captum: for a group of T texts, interpolation row <c>k * T + t</c> is step k of text t, and
-/// <see cref="IgSettings.InternalBatchSize"/> rows are evaluated per gradient run (at least one step of every text).
+/// <see cref="IgSettings.InternalBatchSize"/> rows, capped by the memory budget, are evaluated per gradient run (at least
+/// one step of every text).
 /// The step weight goes into the seed, so each run returns gradients already weighted. Up to <c>runsInFlight</c> (default 2)
 /// gradient runs are in flight while the oldest one is accumulated, so building the next interpolation batch and summing
 /// the last one overlap with the runtime's work; accumulation happens in run order, in double, so results do not depend
 /// on timing.
 /// </remarks>
-internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, int runsInFlight = 2)
+/// <param name="runtime">The forward and gradient computations.</param>
+/// <param name="padId">Token id padding shorter texts of a group.</param>
+/// <param name="runsInFlight">Gradient runs in flight at once.</param>
+/// <param name="maxRowsPerRun">
+/// Upper bound on the rows of one gradient run for a padded length (the memory budget); <see cref="IgSettings.InternalBatchSize"/>
+/// is capped by it. Null: no bound beyond the batch size. The split does not change the results (sums stay in run order).
+/// </param>
+internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, int runsInFlight = 2, Func<int, int>? maxRowsPerRun = null)
 {
+    /// <summary>Gradient runs in flight at once by default (one computing while the previous one is accumulated).</summary>
+    public const int DefaultRunsInFlight = 2;
+
     private readonly int _runsInFlight = Math.Max(1, runsInFlight);
 
-    /// <summary>Attributes every input. Throws <see cref="OperationCanceledException"/> between gradient runs when cancelled.</summary>
+    /// <summary>
+    /// Attributes every input. Throws <see cref="OperationCanceledException"/> when cancelled; the runtime's run in flight
+    /// is stopped too.
+    /// </summary>
     public IReadOnlyList<IgResult> Attribute(
         IReadOnlyList<IgInput> inputs, IgSettings settings, IProgress<IgProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -99,16 +113,16 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         float[] inputCut, baselineCut, inputLogits, baselineLogits;
         if (zeroBaseline)
         {
-            var forward = runtime.Forward(ids, mask, types, texts, seqLen);
+            var forward = runtime.Forward(ids, mask, types, texts, seqLen, cancellationToken);
             inputCut = forward.Cut;                                    // [T, S, H]
             inputLogits = forward.Logits;                              // [T, C]
             baselineCut = new float[texts * rowSize];                  // [T, S, H] zeros
             // F(x') for a baseline that only exists at the cut: run the model from the cut on zeros.
-            baselineLogits = runtime.Gradient(baselineCut, mask, types, new float[texts * classes], texts, seqLen).Logits; // [T, C]
+            baselineLogits = runtime.Gradient(baselineCut, mask, types, new float[texts * classes], texts, seqLen, cancellationToken).Logits; // [T, C]
         }
         else
         {
-            var forward = runtime.Forward(ids, Repeat(mask, 2), Repeat(types, 2), 2 * texts, seqLen);
+            var forward = runtime.Forward(ids, Repeat(mask, 2), Repeat(types, 2), 2 * texts, seqLen, cancellationToken);
             inputCut = forward.Cut.AsSpan(0, texts * rowSize).ToArray();           // [T, S, H]
             baselineCut = forward.Cut.AsSpan(texts * rowSize).ToArray();           // [T, S, H]
             inputLogits = forward.Logits.AsSpan(0, texts * classes).ToArray();     // [T, C]
@@ -138,7 +152,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         var stepsBefore = 0;
         while (true)
         {
-            var round = new Round(runtime, _runsInFlight, inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
+            var round = new Round(runtime, _runsInFlight, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
             var gradientSums = round.Run(stepsBefore, progress, cancellationToken);
             stepsBefore += steps;
 
@@ -170,6 +184,10 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
 
         return results.Select(r => r!).ToArray();
     }
+
+    /// <summary>Rows per gradient run: the request's batch size, capped by the memory budget for this length.</summary>
+    private int RowsPerRun(IgSettings settings, int seqLen)
+        => Math.Max(1, Math.Min(settings.InternalBatchSize, maxRowsPerRun?.Invoke(seqLen) ?? int.MaxValue));
 
     private static void Validate(IReadOnlyList<IgInput> inputs, IgSettings settings)
     {
@@ -255,7 +273,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
 
     /// <summary>One pass over all steps of one rule for the pending texts.</summary>
     private sealed class Round(
-        IAttributionRuntime runtime, int runsInFlight, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
+        IAttributionRuntime runtime, int runsInFlight, int rowsPerRun, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
         long[] mask, long[] types, float[] baselineCut, float[] difference, int[] targets)
     {
         private readonly IAttributionRuntime _runtime = runtime;
@@ -265,7 +283,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             var points = ApproximationMethods.Get(settings.Method, steps);
             var texts = pending.Count;
             var rowSize = seqLen * _runtime.HiddenSize;
-            var stepsPerRun = Math.Max(1, settings.InternalBatchSize / texts);
+            var stepsPerRun = Math.Max(1, rowsPerRun / texts);
 
             // Running weighted gradient sums, [T_pending][S * H], in double.
             var sums = new double[texts][];
@@ -299,7 +317,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
                         cancellationToken.ThrowIfCancellationRequested();
                         var first = nextStep;
                         var count = Math.Min(stepsPerRun, steps - first);
-                        inFlight.Enqueue((first, count, Task.Run(() => RunChunk(points, first, count, texts, groupMask, groupTypes, groupBaseline, groupDifference), CancellationToken.None)));
+                        inFlight.Enqueue((first, count, Task.Run(() => RunChunk(points, first, count, texts, groupMask, groupTypes, groupBaseline, groupDifference, cancellationToken), CancellationToken.None)));
                         nextStep += count;
                     }
 
@@ -335,7 +353,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             return sums;
         }
 
-        private float[] RunChunk(IntegrationPoints points, int firstStep, int stepCount, int texts, long[] groupMask, long[] groupTypes, float[] groupBaseline, float[] groupDifference)
+        private float[] RunChunk(IntegrationPoints points, int firstStep, int stepCount, int texts, long[] groupMask, long[] groupTypes, float[] groupBaseline, float[] groupDifference, CancellationToken cancellationToken)
         {
             var rows = stepCount * texts;
             var classes = _runtime.NumClasses;
@@ -358,7 +376,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             }
 
             // The rows L(x') + a (L(x) - L(x')) are formed, and their gradients summed over the chunk's steps, by the runtime.
-            var sum = _runtime.PathGradient(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen); // [T, S, H]
+            var sum = _runtime.PathGradient(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen, cancellationToken); // [T, S, H]
             if (sum.Length != texts * seqLen * _runtime.HiddenSize)
             {
                 throw new InvalidOperationException($"The runtime returned a path gradient of {sum.Length} values for {texts} texts of {seqLen} x {_runtime.HiddenSize}.");

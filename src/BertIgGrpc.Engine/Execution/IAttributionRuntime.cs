@@ -26,19 +26,27 @@ public interface IAttributionRuntime : IDisposable
     /// <summary>Gets where the cut sits, in words for users (e.g. "the embeddings LayerNorm output"); the tensor name by default.</summary>
     string CutDescription => $"tensor '{CutTensor}'";
 
+    /// <summary>
+    /// Estimates the memory one row of a <see cref="Gradient"/> run of <paramref name="seqLen"/> tokens holds at its peak
+    /// (activations kept for the backward pass and the gradients in flight), in bytes; 0 when unknown.
+    /// </summary>
+    long ActivationBytesPerRow(int seqLen) => 0;
+
     /// <summary>Forward pass. Returns the cut activations <c>[rows, seqLen, hidden]</c> and logits <c>[rows, classes]</c>.</summary>
-    ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the run in flight is stopped, not only the next one.</exception>
+    ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default);
 
     /// <summary>Forward pass for classification only: logits <c>[rows, classes]</c>, without copying the cut activations out.</summary>
-    float[] Logits(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
-        => Forward(inputIds, attentionMask, tokenTypeIds, rows, seqLen).Logits;
+    float[] Logits(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default)
+        => Forward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, cancellationToken).Logits;
 
     /// <summary>
     /// Runs the model from the cut with <paramref name="cut"/> <c>[rows, seqLen, hidden]</c> fed in place of the
     /// layer's output. Returns logits <c>[rows, classes]</c> and the gradient of
     /// <c>sum_r seed[r] . logits[r]</c> with respect to the cut, <c>[rows, seqLen, hidden]</c>.
     /// </summary>
-    GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; the run in flight is stopped, not only the next one.</exception>
+    GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Integrates one chunk of the path for <paramref name="texts"/> texts: row <c>k * texts + t</c> is
@@ -48,7 +56,9 @@ public interface IAttributionRuntime : IDisposable
     /// <paramref name="seed"/> are per row. This default forms the rows here and calls <see cref="Gradient"/>; a runtime
     /// on a device forms and sums them there.
     /// </summary>
-    float[] PathGradient(float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen)
+    float[] PathGradient(
+        float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen,
+        CancellationToken cancellationToken = default)
     {
         var rowSize = seqLen * HiddenSize;
         var rows = alphas.Length * texts;
@@ -62,7 +72,7 @@ public interface IAttributionRuntime : IDisposable
             for (var i = 0; i < rowSize; i++) target[i] = b[i] + alpha * d[i];
         });
 
-        var gradient = Gradient(cut, attentionMask, tokenTypeIds, seed, rows, seqLen).Gradient;
+        var gradient = Gradient(cut, attentionMask, tokenTypeIds, seed, rows, seqLen, cancellationToken).Gradient;
         if (gradient.Length != cut.Length)
         {
             throw new InvalidOperationException($"The runtime returned a gradient of {gradient.Length} values for a cut of {cut.Length}.");

@@ -22,11 +22,13 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     private readonly InferenceSession _gradient;
     private readonly GradientModel _gradientModel;
     private readonly string _output;
+    private readonly ActivationCost _cost;
 
     private OnnxAttributionRuntime(
         InferenceSession forward, InferenceSession gradient, GradientModel gradientModel, string output, string provider,
-        int classes, int hidden, bool usesTokenTypes, string cutDescription)
+        int classes, int hidden, bool usesTokenTypes, string cutDescription, ActivationCost cost)
     {
+        _cost = cost;
         _forward = forward;
         _gradient = gradient;
         _gradientModel = gradientModel;
@@ -55,6 +57,12 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <inheritdoc />
     public string CutDescription { get; }
+
+    /// <summary>Gets the activation elements per row read from the probe run: <c>Linear</c> per token, <c>Quadratic</c> per token pair.</summary>
+    public ActivationCost Cost => _cost;
+
+    /// <inheritdoc />
+    public long ActivationBytesPerRow(int seqLen) => _cost.BytesPerRow(seqLen);
 
     /// <summary>Gets the gradient model (for inspection and tests).</summary>
     public GradientModel GradientModel => _gradientModel;
@@ -143,7 +151,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
             // The gradient graph runs with the integration path built in, so chunks stay on the device (PathGraphBuilder).
             var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(PathGraphBuilder.Build(gradientModel).Model), settings, logger);
             return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
-                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut));
+                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut), ActivationCost.FromProbe(info, model, rows, seqLen));
         }
         catch
         {
@@ -153,17 +161,17 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     }
 
     /// <inheritdoc />
-    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
+    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
-        var results = RunForward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, [CutTensor, _output]);
+        var results = RunForward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, [CutTensor, _output], cancellationToken);
         return new ForwardResult(results[0], results[1]);
     }
 
     /// <inheritdoc />
-    public float[] Logits(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
-        => RunForward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, [_output])[0];
+    public float[] Logits(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default)
+        => RunForward(inputIds, attentionMask, tokenTypeIds, rows, seqLen, [_output], cancellationToken)[0];
 
-    private float[][] RunForward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, string[] outputs)
+    private float[][] RunForward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, string[] outputs, CancellationToken cancellationToken)
     {
         long[] shape = [rows, seqLen];
         var names = new List<string> { InputIds, AttentionMask };
@@ -180,8 +188,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var runOptions = new RunOptions();
-            using var results = _forward.Run(runOptions, names, values, outputs);
+            using var results = Run(_forward, names, values, outputs, cancellationToken);
             return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
         }
         finally
@@ -191,19 +198,22 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     }
 
     /// <inheritdoc />
-    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen)
+    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
         // One point per row: the path model's rows are then cut + 0 * 0 = cut exactly, and its sum is the gradient itself.
-        var (logits, gradient) = RunPath(cut, new float[cut.Length], [0f], attentionMask, tokenTypeIds, seed, rows, seqLen);
+        var (logits, gradient) = RunPath(cut, new float[cut.Length], [0f], attentionMask, tokenTypeIds, seed, rows, seqLen, cancellationToken);
         return new GradientResult(logits, gradient);
     }
 
     /// <inheritdoc />
-    public float[] PathGradient(float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen)
-        => RunPath(baseline, difference, alphas, attentionMask, tokenTypeIds, seed, texts, seqLen).GradientSum;
+    public float[] PathGradient(
+        float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen,
+        CancellationToken cancellationToken = default)
+        => RunPath(baseline, difference, alphas, attentionMask, tokenTypeIds, seed, texts, seqLen, cancellationToken).GradientSum;
 
     private (float[] Logits, float[] GradientSum) RunPath(
-        float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen)
+        float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen,
+        CancellationToken cancellationToken)
     {
         var rows = alphas.Length * texts;
         long[] shape = [rows, seqLen];
@@ -228,13 +238,36 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var runOptions = new RunOptions();
-            using var results = _gradient.Run(runOptions, names, values, [_gradientModel.LogitsOutput, PathModel.GradientSumOutput]);
+            using var results = Run(_gradient, names, values, [_gradientModel.LogitsOutput, PathModel.GradientSumOutput], cancellationToken);
             return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
         }
         finally
         {
             foreach (var v in values) v.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="session"/> so that <paramref name="cancellationToken"/> stops the run in flight: ONNX Runtime
+    /// checks <see cref="RunOptions.Terminate"/> between nodes, so a cancelled run ends within one node, not at its end.
+    /// </summary>
+    private static IDisposableReadOnlyCollection<OrtValue> Run(
+        InferenceSession session, IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values, IReadOnlyCollection<string> outputs,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var runOptions = new RunOptions();
+        // Give the arena's free regions back after each run: a large request's activations are not kept reserved afterwards.
+        runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        // Disposed before runOptions (reverse order): the callback never touches a disposed RunOptions.
+        using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
+        try
+        {
+            return session.Run(runOptions, names, values, outputs);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The ONNX Runtime run was terminated because its caller cancelled.", cancellationToken);
         }
     }
 

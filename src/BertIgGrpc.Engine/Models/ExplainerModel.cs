@@ -13,7 +13,7 @@ namespace BertIgGrpc.Engine.Models;
 /// </summary>
 public sealed class ExplainerModel : IDisposable
 {
-    /// <summary>Texts per forward run in <see cref="Predict"/>.</summary>
+    /// <summary>Texts per forward run in <see cref="Predict(PredictionPlan, CancellationToken)"/> (fewer when the memory budget says so).</summary>
     private const int PredictBatchSize = 32;
 
     private readonly ModelDefinition _definition;
@@ -50,7 +50,8 @@ public sealed class ExplainerModel : IDisposable
         _tokenizer = tokenizer;
         _runtime = runtime;
         _settings = settings;
-        _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId);
+        RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.DefaultRunsInFlight);
+        _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId, LayerIntegratedGradients.DefaultRunsInFlight, MaxRowsPerRun);
         Name = definition.Name;
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
@@ -77,6 +78,19 @@ public sealed class ExplainerModel : IDisposable
     public string ExecutionProvider { get; }
     /// <summary>Gets the hidden size at the cut.</summary>
     public int HiddenSize { get; }
+
+    /// <summary>Gets the memory one ONNX Runtime run may take (<c>BertIg:Limits:MaxRunMemoryMB</c>), in bytes.</summary>
+    public long RunMemoryBudgetBytes { get; }
+
+    /// <summary>
+    /// Gets the most rows one run of <paramref name="seqLen"/> tokens may have so that its estimated activation memory
+    /// stays within <see cref="RunMemoryBudgetBytes"/>; at least 1 (one row is always run).
+    /// </summary>
+    public int MaxRowsPerRun(int seqLen)
+    {
+        var perRow = _runtime.ActivationBytesPerRow(seqLen);
+        return perRow <= 0 ? int.MaxValue : (int)Math.Clamp(RunMemoryBudgetBytes / perRow, 1, int.MaxValue);
+    }
 
     /// <summary>Gets the tokenizer.</summary>
     public BertTextTokenizer Tokenizer => _tokenizer;
@@ -119,6 +133,33 @@ public sealed class ExplainerModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Validates and tokenizes one request and checks it against <c>BertIg:Limits</c>, without computing anything, so a
+    /// caller can refuse it before admitting it. Run it with <see cref="ExplainAsync(ExplanationPlan, IProgress{ExplainProgress}?, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="InvalidExplainRequestException">Input the model cannot take, or a text too long for any number of steps.</exception>
+    /// <exception cref="RequestLimitExceededException">Tokens x steps over <c>BertIg:Limits:MaxTokenSteps</c>.</exception>
+    public ExplanationPlan Plan(ExplainRequestOptions request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return Prepare(request);
+    }
+
+    /// <summary>Explains a request planned by <see cref="Plan"/> on this model.</summary>
+    public async Task<Explanation> ExplainAsync(ExplanationPlan plan, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!ReferenceEquals(plan.Model, this))
+        {
+            throw new ArgumentException($"The plan was made by model '{plan.Model.Name}', not '{Name}'.", nameof(plan));
+        }
+
+        var results = await Task.Run(() => ExplainCore([plan], progress, cancellationToken), cancellationToken).ConfigureAwait(false);
+        return results[0];
+    }
+
     /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
     /// <remarks>
     /// The work runs on a thread-pool thread. <paramref name="progress"/> is called on that thread, synchronously and in
@@ -144,16 +185,22 @@ public sealed class ExplainerModel : IDisposable
 
         // Validation and tokenization are cheap and throw the caller's errors synchronously-in-task; the
         // integration loop is CPU-bound, so it runs on the thread pool rather than the caller's thread.
-        return Task.Run(() => ExplainCore(requests, progress, cancellationToken), cancellationToken);
+        return Task.Run(() => ExplainCore(Prepare(requests), progress, cancellationToken), cancellationToken);
     }
 
-    /// <summary>Classifies texts in padded batches.</summary>
-    /// <exception cref="InvalidExplainRequestException">A text is null or over the token limit without <paramref name="truncate"/> (field <c>texts</c>).</exception>
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts, bool truncate = false)
+    /// <summary>
+    /// Validates and tokenizes texts for <see cref="Predict(PredictionPlan, CancellationToken)"/> and checks them against
+    /// <c>BertIg:Limits:MaxPredictTokens</c>, without running the model.
+    /// </summary>
+    /// <exception cref="InvalidExplainRequestException">A text is null, over the token limit without <paramref name="truncate"/>, or alone over <c>MaxPredictTokens</c> (field <c>texts</c>).</exception>
+    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
+    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, bool truncate = false)
     {
         ArgumentNullException.ThrowIfNull(texts);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var encoded = new EncodedText[texts.Count];
+        var maxTokens = _settings.Limits.MaxPredictTokens;
+        long tokens = 0;
         for (var i = 0; i < texts.Count; i++)
         {
             if (texts[i] is null)
@@ -169,17 +216,60 @@ public sealed class ExplainerModel : IDisposable
             {
                 throw new InvalidExplainRequestException("texts", $"texts[{i}]: {e.Message}");
             }
+
+            if (maxTokens > 0 && encoded[i].Length > maxTokens)
+            {
+                throw new InvalidExplainRequestException("texts", $"texts[{i}] has {encoded[i].Length} tokens, more than BertIg:Limits:MaxPredictTokens ({maxTokens}) allows for a whole request.");
+            }
+
+            tokens += encoded[i].Length;
         }
 
-        var predictions = new Prediction[texts.Count];
-        var classes = _runtime.NumClasses;
-        for (var first = 0; first < encoded.Length; first += PredictBatchSize)
+        if (maxTokens > 0 && tokens > maxTokens)
         {
-            var rows = Math.Min(PredictBatchSize, encoded.Length - first);
+            throw new RequestLimitExceededException("BertIg:Limits:MaxPredictTokens", tokens, maxTokens,
+                $"The texts have {tokens} tokens together, more than BertIg:Limits:MaxPredictTokens ({maxTokens}); send fewer or shorter texts per request.");
+        }
+
+        return new PredictionPlan(this, encoded, tokens);
+    }
+
+    /// <summary>Classifies texts in padded batches.</summary>
+    /// <exception cref="InvalidExplainRequestException">A text is null or over the token limit without <paramref name="truncate"/> (field <c>texts</c>).</exception>
+    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts, bool truncate = false, CancellationToken cancellationToken = default)
+        => Predict(PlanPrediction(texts, truncate), cancellationToken);
+
+    /// <summary>Classifies texts planned by <see cref="PlanPrediction"/>, in padded batches within the memory budget.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
+    public IReadOnlyList<Prediction> Predict(PredictionPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!ReferenceEquals(plan.Model, this))
+        {
+            throw new ArgumentException($"The plan was made by model '{plan.Model.Name}', not '{Name}'.", nameof(plan));
+        }
+
+        var encoded = plan.Encoded;
+        var predictions = new Prediction[encoded.Count];
+        var classes = _runtime.NumClasses;
+        for (var first = 0; first < encoded.Count;)
+        {
+            // Grow the batch while the padded batch fits the budget (a forward run holds less than a gradient run, so this is conservative).
+            var rows = 0;
             var seqLen = 0;
-            for (var r = 0; r < rows; r++)
+            while (first + rows < encoded.Count && rows < PredictBatchSize)
             {
-                seqLen = Math.Max(seqLen, encoded[first + r].Length);
+                var longer = Math.Max(seqLen, encoded[first + rows].Length);
+                if (rows > 0 && rows + 1 > MaxRowsPerRun(longer))
+                {
+                    break;
+                }
+
+                seqLen = longer;
+                rows++;
             }
 
             var ids = new long[rows * seqLen];                          // [rows, S]
@@ -197,11 +287,13 @@ public sealed class ExplainerModel : IDisposable
                 }
             }
 
-            var logits = _runtime.Logits(ids, mask, types, rows, seqLen);   // [rows, C]
+            var logits = _runtime.Logits(ids, mask, types, rows, seqLen, cancellationToken); // [rows, C]
             for (var r = 0; r < rows; r++)
             {
                 predictions[first + r] = ToPrediction(logits.AsSpan(r * classes, classes).ToArray());
             }
+
+            first += rows;
         }
 
         return predictions;
@@ -216,17 +308,22 @@ public sealed class ExplainerModel : IDisposable
         }
     }
 
-    private IReadOnlyList<Explanation> ExplainCore(IReadOnlyList<ExplainRequestOptions> requests, IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
+    private ExplanationPlan[] Prepare(IReadOnlyList<ExplainRequestOptions> requests)
     {
-        var stopwatch = Stopwatch.StartNew();
-        var prepared = new Prepared[requests.Count];
+        var prepared = new ExplanationPlan[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
             prepared[i] = Prepare(requests[i] ?? throw new ArgumentNullException(nameof(requests), $"requests[{i}] is null."));
         }
 
-        var explanations = new Explanation[requests.Count];
-        foreach (var group in Enumerable.Range(0, requests.Count).GroupBy(i => (prepared[i].Settings, prepared[i].Request.Baseline == BaselineKind.Zero)))
+        return prepared;
+    }
+
+    private IReadOnlyList<Explanation> ExplainCore(IReadOnlyList<ExplanationPlan> prepared, IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var explanations = new Explanation[prepared.Count];
+        foreach (var group in Enumerable.Range(0, prepared.Count).GroupBy(i => (prepared[i].Settings, prepared[i].Request.Baseline == BaselineKind.Zero)))
         {
             var members = group.ToArray();
             var inputs = members.Select(i => prepared[i].Input).ToArray();
@@ -272,7 +369,7 @@ public sealed class ExplainerModel : IDisposable
         return explanations;
     }
 
-    private Prepared Prepare(ExplainRequestOptions request)
+    private ExplanationPlan Prepare(ExplainRequestOptions request)
     {
         if (string.IsNullOrWhiteSpace(request.Text))
         {
@@ -322,7 +419,29 @@ public sealed class ExplainerModel : IDisposable
 
         var batchSize = request.InternalBatchSize > 0 ? request.InternalBatchSize : Math.Max(1, _settings.DefaultInternalBatchSize);
         var settings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
-        return new Prepared(request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), settings);
+        var tokenSteps = CheckTokenSteps(encoded.Length, settings.MaxSteps, minimumSteps);
+        return new ExplanationPlan(this, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), settings, tokenSteps);
+    }
+
+    /// <summary>Checks tokens x steps (the adaptive cap in adaptive mode) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.</summary>
+    private long CheckTokenSteps(int tokens, int steps, int minimumSteps)
+    {
+        var figure = tokens * (long)steps;
+        var limit = _settings.Limits.MaxTokenSteps;
+        if (limit <= 0 || figure <= limit)
+        {
+            return figure;
+        }
+
+        if (tokens * (long)minimumSteps > limit)
+        {
+            // No step count would do: the text itself is too long for this server.
+            throw new InvalidExplainRequestException("text",
+                $"The text has {tokens} tokens; even {minimumSteps} step(s) would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it or set truncate.");
+        }
+
+        throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
+            $"The request needs {tokens} tokens x {steps} steps = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens} steps for this text, or a shorter text.");
     }
 
     private int? ResolveTarget(ExplainRequestOptions request)
@@ -384,7 +503,6 @@ public sealed class ExplainerModel : IDisposable
         return new Prediction(Labels[best], best, exp[best] / total, logits, probabilities);
     }
 
-    private sealed record Prepared(ExplainRequestOptions Request, EncodedText Encoded, IgInput Input, IgSettings Settings);
 
     /// <summary>Calls back on the reporting thread, in order (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
     private sealed class SynchronousProgress(Action<IgProgress> report) : IProgress<IgProgress>

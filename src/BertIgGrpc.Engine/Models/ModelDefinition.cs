@@ -34,4 +34,6 @@ public sealed record RuntimeSettings
     public int DefaultInternalBatchSize { get; init; } = 25;
     /// <summary>Gets whether CUDA may use TF32 matrix products (faster, about 1e-3 relative error). Defaults to false.</summary>
     public bool CudaTf32 { get; init; }
+    /// <summary>Gets the per-request limits and the memory budget of one run.</summary>
+    public BertIgLimitsOptions Limits { get; init; } = new();
 }

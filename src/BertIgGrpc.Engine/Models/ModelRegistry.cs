@@ -142,6 +142,7 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
             InterOpThreads = _options.InterOpThreads,
             DefaultInternalBatchSize = _options.DefaultInternalBatchSize,
             CudaTf32 = _options.CudaTf32,
+            Limits = _options.Limits,
         };
 
         var loaded = new List<ExplainerModel>();

@@ -45,11 +45,14 @@ internal sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger)
         switch (exception)
         {
             case ModelNotFoundException notFound:
-                ServerLog.RequestRejected(logger, context.Method, nameof(StatusCode.NotFound), notFound.Message);
+                ServerLog.RequestRejected(logger, context.Method, nameof(StatusCode.NotFound), LogText.Escape(notFound.Message));
                 return RpcErrors.ModelNotFound(notFound);
             case InvalidExplainRequestException invalid:
-                ServerLog.RequestRejected(logger, context.Method, nameof(StatusCode.InvalidArgument), invalid.Message);
+                ServerLog.RequestRejected(logger, context.Method, nameof(StatusCode.InvalidArgument), LogText.Escape(invalid.Message));
                 return RpcErrors.InvalidArgument(invalid.Field, invalid.Message);
+            case RequestLimitExceededException limit:
+                ServerLog.RequestRejected(logger, context.Method, nameof(StatusCode.ResourceExhausted), LogText.Escape(limit.Message));
+                return RpcErrors.LimitExceeded(limit);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 var cancelled = RpcErrors.Cancelled(context);
                 ServerLog.CallCancelled(logger, context.Method, cancelled.StatusCode.ToString());

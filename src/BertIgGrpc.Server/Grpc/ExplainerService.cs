@@ -11,8 +11,10 @@ namespace BertIgGrpc.Server.Grpc;
 /// <summary>
 /// The <c>bertig.v1.Explainer</c> service: maps requests to the engine, runs explanations through the
 /// admission gate, and streams progress. Requests arrive already validated (<see cref="ValidationInterceptor"/>);
-/// engine exceptions are mapped to statuses by <see cref="ExceptionInterceptor"/>.
+/// engine exceptions are mapped to statuses by <see cref="ExceptionInterceptor"/>. Its methods are bound by
+/// <see cref="ExplainerMethodProvider"/> (which decodes requests itself), not by grpc-dotnet's default binder.
 /// </summary>
+[BindServiceMethod(typeof(ExplainerService), nameof(BindNoMethods))]
 public sealed partial class ExplainerService(
     ModelRegistry registry,
     ModelLoadState loadState,
@@ -21,20 +23,28 @@ public sealed partial class ExplainerService(
     ShutdownSignal shutdown,
     ILogger<ExplainerService> logger) : Explainer.ExplainerBase
 {
+    /// <summary>
+    /// Binds nothing: grpc-dotnet's default binder calls the method the <see cref="BindServiceMethodAttribute"/> names, and
+    /// <see cref="ExplainerMethodProvider"/> binds the methods instead, with request decoding that answers INVALID_ARGUMENT.
+    /// </summary>
+    public static void BindNoMethods(ServiceBinderBase binder, ExplainerService service)
+    {
+    }
+
     /// <inheritdoc />
     public override async Task Explain(ExplainRequest request, IServerStreamWriter<ExplainEvent> responseStream, ServerCallContext context)
     {
         var model = GetModel(request.Model);
-        var options = ToEngine(request);
+        var plan = model.Plan(ToEngine(request)); // invalid or over a limit: refused before admission
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
-            using var lease = await EnterGateAsync(context, stop.Token);
+            using var lease = await EnterGateAsync(plan.TokenSteps, context, stop.Token);
 
             // The engine reports after every internal batch on its own thread; a channel keeps the events in
             // order and lets this handler write them while the computation goes on.
             var progress = Channel.CreateUnbounded<EngineAttribution.ExplainProgress>(new UnboundedChannelOptions { SingleReader = true });
-            var work = RunExplanationAsync(model, options, new ChannelProgress(progress.Writer), stop.Token)
+            var work = RunExplanationAsync(model, plan, new ChannelProgress(progress.Writer), stop.Token)
                 .ContinueWith(
                     static (task, writer) => { ((ChannelWriter<EngineAttribution.ExplainProgress>)writer!).TryComplete(); return task; },
                     progress.Writer,
@@ -73,12 +83,12 @@ public sealed partial class ExplainerService(
     public override async Task<ExplainResult> ExplainUnary(ExplainRequest request, ServerCallContext context)
     {
         var model = GetModel(request.Model);
-        var options = ToEngine(request);
+        var plan = model.Plan(ToEngine(request)); // invalid or over a limit: refused before admission
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
-            using var lease = await EnterGateAsync(context, stop.Token);
-            var explanation = await RunExplanationAsync(model, options, progress: null, stop.Token);
+            using var lease = await EnterGateAsync(plan.TokenSteps, context, stop.Token);
+            var explanation = await RunExplanationAsync(model, plan, progress: null, stop.Token);
             return ToProto(explanation);
         }
         catch (OperationCanceledException) when (IsShutdown(context))
@@ -91,13 +101,24 @@ public sealed partial class ExplainerService(
     public override async Task<PredictResponse> Predict(PredictRequest request, ServerCallContext context)
     {
         var model = GetModel(request.Model);
-        var texts = request.Texts.ToArray();
+        var plan = model.PlanPrediction(request.Texts, request.Truncate);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
+        try
+        {
+            // Predict shares the explanations' slots: a large batch costs as much as an explanation.
+            using var lease = await EnterGateAsync(plan.Tokens, context, stop.Token);
+            var predictions = await Task.Run(() => model.Predict(plan, stop.Token), stop.Token);
 
-        // One padded batch run on the thread pool; the engine is synchronous here.
-        var predictions = await Task.Run(() => model.Predict(texts, request.Truncate), context.CancellationToken);
-        var response = new PredictResponse { Model = model.Name };
-        response.Predictions.AddRange(predictions.Select(ToProto));
-        return response;
+            // Finished just as the caller gave up: report what the caller saw, not OK.
+            context.CancellationToken.ThrowIfCancellationRequested();
+            var response = new PredictResponse { Model = model.Name };
+            response.Predictions.AddRange(predictions.Select(ToProto));
+            return response;
+        }
+        catch (OperationCanceledException) when (IsShutdown(context))
+        {
+            throw ShuttingDown();
+        }
     }
 
     /// <inheritdoc />
@@ -124,19 +145,19 @@ public sealed partial class ExplainerService(
         }
     }
 
-    private async Task<IDisposable> EnterGateAsync(ServerCallContext context, CancellationToken cancellationToken)
-        => await gate.TryEnterAsync(cancellationToken) ?? ThrowBusy(context);
+    private async Task<IDisposable> EnterGateAsync(long cost, ServerCallContext context, CancellationToken cancellationToken)
+        => await gate.TryEnterAsync(cost, cancellationToken) ?? ThrowBusy(context);
 
     private bool IsShutdown(ServerCallContext context)
         => shutdown.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
 
     private Task<EngineAttribution.Explanation> RunExplanationAsync(
-        ExplainerModel model, EngineAttribution.ExplainRequestOptions options, IProgress<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
+        ExplainerModel model, ExplanationPlan plan, IProgress<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
         => Task.Run(
             async () =>
             {
                 // Task.Run: the engine computes synchronously between its awaits, and the handler must stay free to stream.
-                var explanation = await model.ExplainAsync(options, progress, cancellationToken).ConfigureAwait(false);
+                var explanation = await model.ExplainAsync(plan, progress, cancellationToken).ConfigureAwait(false);
                 metrics.Steps.WithLabels(explanation.Model).Inc(explanation.Steps);
                 if (explanation.Elapsed > TimeSpan.Zero)
                 {
@@ -157,7 +178,7 @@ public sealed partial class ExplainerService(
 
     private static void ThrowUnavailable(string reason) => throw RpcErrors.Unavailable(reason);
 
-    private static RpcException ShuttingDown() => RpcErrors.Unavailable("the server is shutting down and stopped this explanation; retry");
+    private static RpcException ShuttingDown() => RpcErrors.Unavailable("the server is shutting down and stopped this call; retry");
 
     /// <summary>Forwards engine progress into the channel synchronously, so events keep their order
     /// (<see cref="Progress{T}"/> would post them to the thread pool and could reorder them).</summary>

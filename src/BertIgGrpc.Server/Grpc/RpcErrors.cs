@@ -60,6 +60,24 @@ internal static class RpcErrors
             Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }) },
         }.ToRpcException();
 
+    /// <summary>
+    /// RESOURCE_EXHAUSTED for a request over a configured limit, with a <c>google.rpc.QuotaFailure</c> naming the limit
+    /// (no RetryInfo: the same request would be refused again).
+    /// </summary>
+    public static RpcException LimitExceeded(RequestLimitExceededException exception)
+        => new Google.Rpc.Status
+        {
+            Code = (int)Code.ResourceExhausted,
+            Message = exception.Message,
+            Details =
+            {
+                Any.Pack(new QuotaFailure
+                {
+                    Violations = { new QuotaFailure.Types.Violation { Subject = exception.Limit, Description = exception.Message } },
+                }),
+            },
+        }.ToRpcException();
+
     /// <summary>UNAVAILABLE while models load or the server shuts down.</summary>
     public static RpcException Unavailable(string reason)
         => new(new global::Grpc.Core.Status(StatusCode.Unavailable, $"Not serving: {reason}. Watch grpc.health.v1.Health for SERVING."));
@@ -69,6 +87,22 @@ internal static class RpcErrors
         => context.Deadline <= DateTime.UtcNow
             ? new(new global::Grpc.Core.Status(StatusCode.DeadlineExceeded, "Deadline exceeded; the explanation was stopped."))
             : new(new global::Grpc.Core.Status(StatusCode.Cancelled, "Call cancelled; the explanation was stopped."));
+
+    /// <summary>
+    /// INVALID_ARGUMENT for request bytes that do not decode as <paramref name="messageType"/> (not protobuf, truncated,
+    /// invalid UTF-8 in a string), with the decoder's reason and the correlation id the server log also records.
+    /// </summary>
+    public static RpcException Malformed(string messageType, string reason, string correlationId)
+    {
+        var exception = new Google.Rpc.Status
+        {
+            Code = (int)Code.InvalidArgument,
+            Message = $"The request is not a valid bertig.v1.{messageType} message: {reason} (correlation id {correlationId}).",
+            Details = { Any.Pack(new ErrorInfo { Reason = "MALFORMED_REQUEST", Domain = "bertig.v1", Metadata = { ["correlation_id"] = correlationId } }) },
+        }.ToRpcException();
+        exception.Trailers.Add(CorrelationIdTrailer, correlationId);
+        return exception;
+    }
 
     /// <summary>INTERNAL carrying only a correlation id, which the server log also records with the exception.</summary>
     public static RpcException Internal(string correlationId)

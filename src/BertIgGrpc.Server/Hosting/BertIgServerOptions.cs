@@ -19,6 +19,13 @@ public sealed class BertIgServerOptions
     public int MaxQueueLength { get; set; } = 32;
 
     /// <summary>
+    /// Gets or sets the largest cost (tokens x steps of an explanation, tokens of a Predict) admitted through the small-request
+    /// lane, which has its own <see cref="MaxConcurrentExplanations"/> slots and queue so that short requests are not queued
+    /// behind long ones. Defaults to 4096 (e.g. 64 tokens x 64 steps); 0 turns the lane off.
+    /// </summary>
+    public long SmallRequestTokenSteps { get; set; } = 4096;
+
+    /// <summary>
     /// Gets or sets how long shutdown waits for in-flight calls before their connections are aborted
     /// (which cancels the explanations at their next batch). Defaults to 10 seconds.
     /// </summary>

@@ -16,6 +16,9 @@ public static class ServerExtensions
     /// <summary>The gRPC service name health is also reported for (besides the whole server, <c>""</c>).</summary>
     public const string ExplainerServiceName = "bertig.v1.Explainer";
 
+    /// <summary>grpc-dotnet's log category for call handling (status details, request decoding errors).</summary>
+    internal const string GrpcCallHandlerCategory = "Grpc.AspNetCore.Server.ServerCallHandler";
+
     /// <summary>
     /// Adds the engine, admission control, model loading, gRPC (with validation, error mapping and metrics
     /// interceptors), gRPC health, reflection and health checks. Kestrel endpoints come from the standard
@@ -32,6 +35,11 @@ public static class ServerExtensions
             .ValidateOnStart();
         services.AddOptions<HostOptions>().Configure<IOptions<BertIgServerOptions>>(
             (host, server) => host.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds));
+
+        // grpc-dotnet's call handler logs every error status with its detail (which can quote request text, e.g. a model
+        // name with a newline or an ANSI escape) and decoding failures with a stack trace, at Information level. The
+        // interceptors and ExplainerMethodProvider log those calls themselves, escaped and without traces.
+        builder.Logging.AddFilter(GrpcCallHandlerCategory, LogLevel.Warning);
 
         services.AddBertIgEngine(builder.Configuration);
 
@@ -57,6 +65,7 @@ public static class ServerExtensions
             options.Interceptors.Add<ExceptionInterceptor>();
             options.EnableDetailedErrors = false;
         });
+        services.AddSingleton<global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<ExplainerService>, ExplainerMethodProvider>();
         if (builder.AddBertIgSecurity().Reflection.Enabled)
         {
             services.AddGrpcReflection();

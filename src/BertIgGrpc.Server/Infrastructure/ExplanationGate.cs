@@ -4,74 +4,85 @@ using Microsoft.Extensions.Options;
 namespace BertIgGrpc.Server.Infrastructure;
 
 /// <summary>
-/// Admission control for explanations: at most <c>MaxConcurrentExplanations</c> run, at most
-/// <c>MaxQueueLength</c> wait (in arrival order, each honouring its own cancellation), and
-/// anyone beyond that is turned away at once rather than piling up behind a slow model.
+/// Admission control for explanations and predictions: at most <c>MaxConcurrentExplanations</c> run, at most
+/// <c>MaxQueueLength</c> wait (in arrival order, each honouring its own cancellation), and anyone beyond that is
+/// turned away at once rather than piling up behind a slow model. Small requests (cost at most
+/// <c>SmallRequestTokenSteps</c>) have a lane of their own with the same limits, so a short explanation is not
+/// queued behind long ones; the runtime then shares the processors between the runs in flight.
 /// </summary>
 public sealed class ExplanationGate : IDisposable
 {
-    private readonly SemaphoreSlim _slots;
+    private readonly Lane _large;
+    private readonly Lane _small;
     private readonly ServerMetrics _metrics;
-    private int _admitted; // running + queued
-    private int _running;
 
     /// <summary>Creates the gate from the server options.</summary>
     public ExplanationGate(IOptions<BertIgServerOptions> options, ServerMetrics metrics)
     {
         MaxConcurrent = options.Value.ResolveMaxConcurrentExplanations();
         MaxQueue = Math.Max(0, options.Value.MaxQueueLength);
-        _slots = new SemaphoreSlim(MaxConcurrent, MaxConcurrent);
+        SmallRequestCost = options.Value.SmallRequestTokenSteps;
+        _large = new Lane(MaxConcurrent);
+        _small = new Lane(MaxConcurrent);
         _metrics = metrics;
     }
 
-    /// <summary>Gets the number of explanations allowed to run at once.</summary>
+    /// <summary>Gets the number of requests allowed to run at once in each lane.</summary>
     public int MaxConcurrent { get; }
 
-    /// <summary>Gets the number of explanations allowed to wait.</summary>
+    /// <summary>Gets the number of requests allowed to wait in each lane.</summary>
     public int MaxQueue { get; }
 
-    /// <summary>Gets the number of explanations running now.</summary>
-    public int Running => Volatile.Read(ref _running);
+    /// <summary>Gets the largest cost (tokens x steps, or tokens of a Predict) that takes the small lane.</summary>
+    public long SmallRequestCost { get; }
 
-    /// <summary>Gets the number of explanations waiting now.</summary>
-    public int Queued => Math.Max(0, Volatile.Read(ref _admitted) - Running);
+    /// <summary>Gets the number of requests running now.</summary>
+    public int Running => _large.Running + _small.Running;
+
+    /// <summary>Gets the number of requests waiting now.</summary>
+    public int Queued => _large.Queued + _small.Queued;
+
+    /// <summary>Waits for a slot in the large lane (see <see cref="TryEnterAsync(long, CancellationToken)"/>).</summary>
+    public ValueTask<IDisposable?> TryEnterAsync(CancellationToken cancellationToken) => TryEnterAsync(long.MaxValue, cancellationToken);
 
     /// <summary>
-    /// Waits for a slot. Returns null when the queue is full (the caller answers RESOURCE_EXHAUSTED);
-    /// throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires while queued.
-    /// Dispose the returned lease when the explanation has ended.
+    /// Waits for a slot in the lane for <paramref name="cost"/>. Returns null when that lane's queue is full (the caller
+    /// answers RESOURCE_EXHAUSTED); throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/>
+    /// fires while queued. Dispose the returned lease when the request has ended.
     /// </summary>
-    public async ValueTask<IDisposable?> TryEnterAsync(CancellationToken cancellationToken)
+    public async ValueTask<IDisposable?> TryEnterAsync(long cost, CancellationToken cancellationToken)
     {
+        var lane = cost <= SmallRequestCost ? _small : _large;
+
         // Reserve a place first so that the limit holds even when many callers arrive at once.
-        if (Interlocked.Increment(ref _admitted) > MaxConcurrent + MaxQueue)
+        if (Interlocked.Increment(ref lane.Admitted) > MaxConcurrent + MaxQueue)
         {
-            Interlocked.Decrement(ref _admitted);
+            Interlocked.Decrement(ref lane.Admitted);
             return null;
         }
 
         UpdateGauges();
         try
         {
-            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await lane.Slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            Interlocked.Decrement(ref _admitted);
+            Interlocked.Decrement(ref lane.Admitted);
             UpdateGauges();
             throw;
         }
 
-        Interlocked.Increment(ref _running);
+        Interlocked.Increment(ref lane.RunningCount);
         UpdateGauges();
-        return new Lease(this);
+        return new Lease(this, lane);
     }
 
-    private void Exit()
+    private void Exit(Lane lane)
     {
-        Interlocked.Decrement(ref _running);
-        Interlocked.Decrement(ref _admitted);
-        _slots.Release();
+        Interlocked.Decrement(ref lane.RunningCount);
+        Interlocked.Decrement(ref lane.Admitted);
+        lane.Slots.Release();
         UpdateGauges();
     }
 
@@ -82,9 +93,24 @@ public sealed class ExplanationGate : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _slots.Dispose();
+    public void Dispose()
+    {
+        _large.Slots.Dispose();
+        _small.Slots.Dispose();
+    }
 
-    private sealed class Lease(ExplanationGate gate) : IDisposable
+    private sealed class Lane(int slots)
+    {
+        public readonly SemaphoreSlim Slots = new(slots, slots);
+        public int Admitted; // running + queued
+        public int RunningCount;
+
+        public int Running => Volatile.Read(ref RunningCount);
+
+        public int Queued => Math.Max(0, Volatile.Read(ref Admitted) - Running);
+    }
+
+    private sealed class Lease(ExplanationGate gate, Lane lane) : IDisposable
     {
         private int _disposed;
 
@@ -92,7 +118,7 @@ public sealed class ExplanationGate : IDisposable
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                gate.Exit();
+                gate.Exit(lane);
             }
         }
     }

@@ -48,6 +48,9 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "{Method} answered {StatusCode}: {Detail}")]
     public static partial void RequestRejected(ILogger logger, string method, string statusCode, string detail);
 
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "{Method} rejected: the request does not decode ({ExceptionType}: {Reason}), correlation id {CorrelationId}; {Suppressed} more like it not logged")]
+    public static partial void MalformedRequest(ILogger logger, string method, string exceptionType, string reason, string correlationId, long suppressed);
+
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Shutting down: health is NOT_SERVING, {InFlight} explanation(s) in flight and {Queued} queued will finish or be cancelled")]
     public static partial void ShuttingDown(ILogger logger, int inFlight, int queued);
 }

@@ -34,6 +34,14 @@ internal sealed class CubicTestRuntime(int classes = 3, int hidden = 8, double c
         }
     }
 
+    /// <summary>Activation bytes per row and token this runtime reports (0: unknown, no memory budget applies).</summary>
+    public long BytesPerToken { get; set; }
+
+    /// <summary>Rows of every forward call, in call order.</summary>
+    public List<int> ForwardRows { get; } = [];
+
+    public long ActivationBytesPerRow(int seqLen) => BytesPerToken * seqLen;
+
     /// <summary>Runs on every gradient call before it computes (e.g. to cancel from inside a run).</summary>
     public Action<int>? OnGradient { get; set; }
 
@@ -66,9 +74,14 @@ internal sealed class CubicTestRuntime(int classes = 3, int hidden = 8, double c
         return cut;
     }
 
-    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen)
+    public ForwardResult Forward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _forwardCalls);
+        lock (ForwardRows)
+        {
+            ForwardRows.Add(rows);
+        }
+
         var cut = new float[rows * seqLen * hidden];
         for (var r = 0; r < rows; r++)
         {
@@ -84,7 +97,7 @@ internal sealed class CubicTestRuntime(int classes = 3, int hidden = 8, double c
         return new ForwardResult(cut, Logits(cut, attentionMask, rows, seqLen));
     }
 
-    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen)
+    public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _gradientCalls);
         lock (_gradientRows)

@@ -18,9 +18,9 @@ internal static class MiniLmClassifier
 
     public static ModelProto Model => LazyModel.Value;
 
-    public static ExplainerModel CreateExplainer()
+    public static ExplainerModel CreateExplainer(BertIgLimitsOptions? limits = null)
     {
-        var settings = new RuntimeSettings { ExecutionProvider = "cpu" };
+        var settings = new RuntimeSettings { ExecutionProvider = "cpu", Limits = limits ?? new BertIgLimitsOptions() };
         var runtime = OnnxAttributionRuntime.Create(Model, null, "logits", settings, NullLogger.Instance);
         var definition = new ModelDefinition
         {
