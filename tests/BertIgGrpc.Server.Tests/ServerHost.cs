@@ -57,6 +57,14 @@ internal static class ServerHost
     public static (Uri Grpc, Uri Http) Addresses(WebApplication app)
     {
         var endpoints = app.Services.GetRequiredService<BoundEndpoints>();
+        if (endpoints.Grpc is null || endpoints.Http is null)
+        {
+            // The server's own Kestrel configuration replaced the loader above (its endpoint callbacks never ran): the
+            // bound addresses, in configuration key order (Grpc, Http, then any others), come from the server feature.
+            var urls = app.Urls.Select(u => new Uri(u.Replace("https://", "http://", StringComparison.Ordinal))).ToList();
+            return urls.Count >= 2 ? (urls[0], urls[1]) : throw new InvalidOperationException("The server has not bound its endpoints (start it first).");
+        }
+
         return (Bound(endpoints.Grpc, "Grpc"), Bound(endpoints.Http, "Http"));
 
         static Uri Bound(ListenOptions? options, string name)

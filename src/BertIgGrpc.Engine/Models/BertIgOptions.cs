@@ -33,7 +33,10 @@ public sealed class BertIgOptions
     /// <summary>Gets or sets ONNX Runtime's inter-op thread count; 0 lets ONNX Runtime choose. Defaults to 0.</summary>
     public int InterOpThreads { get; set; }
 
-    /// <summary>Gets or sets the interpolation rows per ONNX Runtime run when a request leaves it at 0. Defaults to 25.</summary>
+    /// <summary>
+    /// Gets or sets the interpolation rows per ONNX Runtime run on CPU when a request leaves it at 0. Defaults to 25. On
+    /// CUDA such requests get as many rows per run as the memory budget (<c>Limits:MaxRunMemoryMB</c>) allows.
+    /// </summary>
     public int DefaultInternalBatchSize { get; set; } = 25;
 
     /// <summary>Gets or sets the per-request limits and the memory budget of one ONNX Runtime run (section <c>BertIg:Limits</c>).</summary>

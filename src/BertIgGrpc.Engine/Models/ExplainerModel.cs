@@ -417,7 +417,11 @@ public sealed class ExplainerModel : IDisposable
             _ => null,
         };
 
-        var batchSize = request.InternalBatchSize > 0 ? request.InternalBatchSize : Math.Max(1, _settings.DefaultInternalBatchSize);
+        // On a GPU few large runs pay (each run has a fixed cost of launches and copies): rows per run then come from the
+        // memory budget alone, hundreds for short texts. On CPU the default keeps progress events frequent.
+        var batchSize = request.InternalBatchSize > 0 ? request.InternalBatchSize
+            : ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
+            : Math.Max(1, _settings.DefaultInternalBatchSize);
         var settings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
         var tokenSteps = CheckTokenSteps(encoded.Length, settings.MaxSteps, minimumSteps);
         return new ExplanationPlan(this, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), settings, tokenSteps);

@@ -97,8 +97,9 @@ public class ResourceLimitsTests
 
         Assert.Equal(2, budgeted.MaxRowsPerRun(14));
         Assert.Equal(Enumerable.Repeat(2, 10), runtime.GradientRows);
-        Assert.Equal(whole.Tokens.Select(t => t.Attribution), split.Tokens.Select(t => t.Attribution), (a, b) => Math.Abs(a - b) <= 1e-9);
-        Assert.Equal(whole.ConvergenceDelta, split.ConvergenceDelta, 1e-9);
+        // Float tolerance: each run returns its rows' gradient sum in float (as the ONNX path graph does).
+        Assert.Equal(whole.Tokens.Select(t => t.Attribution), split.Tokens.Select(t => t.Attribution), (a, b) => Math.Abs(a - b) <= 1e-6);
+        Assert.Equal(whole.ConvergenceDelta, split.ConvergenceDelta, 1e-6);
     }
 
     [Fact]
