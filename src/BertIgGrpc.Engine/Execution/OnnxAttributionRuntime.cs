@@ -165,6 +165,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     private float[][] RunForward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, string[] outputs)
     {
+        using var run = EngineTelemetry.StartOnnxRun(EngineTelemetry.ForwardGraph, rows, seqLen, ExecutionProvider);
         long[] shape = [rows, seqLen];
         var names = new List<string> { InputIds, AttentionMask };
         var values = new List<OrtValue>
@@ -206,6 +207,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen)
     {
         var rows = alphas.Length * texts;
+        using var run = EngineTelemetry.StartOnnxRun(EngineTelemetry.PathGraph, rows, seqLen, ExecutionProvider);
         long[] shape = [rows, seqLen];
         var names = new List<string> { PathModel.BaselineInput, PathModel.DifferenceInput, PathModel.AlphasInput, _gradientModel.SeedInput };
         var values = new List<OrtValue>

@@ -218,6 +218,7 @@ public sealed class ExplainerModel : IDisposable
 
     private IReadOnlyList<Explanation> ExplainCore(IReadOnlyList<ExplainRequestOptions> requests, IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
     {
+        using var activity = EngineTelemetry.StartExplain(Name, requests.Count);
         var stopwatch = Stopwatch.StartNew();
         var prepared = new Prepared[requests.Count];
         for (var i = 0; i < requests.Count; i++)
@@ -244,6 +245,7 @@ public sealed class ExplainerModel : IDisposable
             var results = _integratedGradients.Attribute(inputs, group.Key.Settings, groupProgress, cancellationToken);
             for (var k = 0; k < members.Length; k++)
             {
+                using var resultActivity = EngineTelemetry.StartResult();
                 var i = members[k];
                 var result = results[k];
                 var encoded = prepared[i].Encoded;
