@@ -34,6 +34,7 @@ public static class ServerExtensions
             (host, server) => host.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds));
 
         services.AddBertIgEngine(builder.Configuration);
+        builder.AddBertIgTelemetry();
 
         services.AddSingleton<ModelLoadState>();
         services.AddSingleton(_ =>

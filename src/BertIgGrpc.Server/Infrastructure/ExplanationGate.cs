@@ -43,6 +43,8 @@ public sealed class ExplanationGate : IDisposable
     /// </summary>
     public async ValueTask<IDisposable?> TryEnterAsync(CancellationToken cancellationToken)
     {
+        using var admission = ServerTelemetry.StartAdmission(Running, Queued);
+
         // Reserve a place first so that the limit holds even when many callers arrive at once.
         if (Interlocked.Increment(ref _admitted) > MaxConcurrent + MaxQueue)
         {
