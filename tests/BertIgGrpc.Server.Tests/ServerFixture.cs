@@ -7,6 +7,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace BertIgGrpc.Server.Tests;
 
@@ -56,6 +57,9 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Counts the calls the server saw cancelled while they ran.</summary>
     internal CallObserver Calls { get; } = new();
 
+    /// <summary>Every span the server's own tracer provider exported (its sources and ASP.NET Core's), in end order.</summary>
+    internal SpanRecorder Spans { get; } = new();
+
     public async Task InitializeAsync()
     {
         _app = ServerHost.Create(
@@ -65,6 +69,7 @@ public sealed class ServerFixture : IAsyncLifetime
             $"--BertIg:Server:MaxQueueLength={MaxQueue}",
             "--BertIg:Server:ShutdownTimeoutSeconds=5",
         ], Logs, services: services => services
+            .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans))
             .AddSingleton(Calls)
             .Configure<GrpcServiceOptions>(options => options.Interceptors.Add<CallObserver>()));
         _app.Services.GetRequiredService<ModelRegistry>().RuntimeDecorator = runtime => Runtime = new HeldRuntime(runtime);

@@ -81,6 +81,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
 
         Validate(inputs, settings);
         cancellationToken.ThrowIfCancellationRequested();
+        using var activity = EngineTelemetry.StartIntegrate(inputs.Count, settings.Steps, settings.Method);
 
         var texts = inputs.Count;
         var zeroBaseline = inputs[0].BaselineIds is null;

@@ -173,6 +173,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     private float[][] RunForward(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int rows, int seqLen, string[] outputs, CancellationToken cancellationToken)
     {
+        using var run = EngineTelemetry.StartOnnxRun(EngineTelemetry.ForwardGraph, rows, seqLen, ExecutionProvider);
         long[] shape = [rows, seqLen];
         var names = new List<string> { InputIds, AttentionMask };
         var values = new List<OrtValue>
@@ -216,6 +217,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         CancellationToken cancellationToken)
     {
         var rows = alphas.Length * texts;
+        using var run = EngineTelemetry.StartOnnxRun(EngineTelemetry.PathGraph, rows, seqLen, ExecutionProvider);
         long[] shape = [rows, seqLen];
         var names = new List<string> { PathModel.BaselineInput, PathModel.DifferenceInput, PathModel.AlphasInput, _gradientModel.SeedInput };
         var values = new List<OrtValue>

@@ -321,6 +321,7 @@ public sealed class ExplainerModel : IDisposable
 
     private IReadOnlyList<Explanation> ExplainCore(IReadOnlyList<ExplanationPlan> prepared, IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
     {
+        using var activity = EngineTelemetry.StartExplain(Name, prepared.Count);
         var stopwatch = Stopwatch.StartNew();
         var explanations = new Explanation[prepared.Count];
         foreach (var group in Enumerable.Range(0, prepared.Count).GroupBy(i => (prepared[i].Settings, prepared[i].Request.Baseline == BaselineKind.Zero)))
@@ -341,6 +342,7 @@ public sealed class ExplainerModel : IDisposable
             var results = _integratedGradients.Attribute(inputs, group.Key.Settings, groupProgress, cancellationToken);
             for (var k = 0; k < members.Length; k++)
             {
+                using var resultActivity = EngineTelemetry.StartResult();
                 var i = members[k];
                 var result = results[k];
                 var encoded = prepared[i].Encoded;

@@ -114,6 +114,7 @@ public sealed class BertTextTokenizer
         var limit = Math.Min(maxTokens, AbsoluteMaxTokens);
         var specialCount = textPair is null ? 2 : 3;
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, specialCount + 1, nameof(maxTokens));
+        using var activity = EngineTelemetry.StartTokenize(limit);
 
         var first = EncodeSegment(text);
         var second = textPair is null ? [] : EncodeSegment(textPair);

@@ -42,6 +42,7 @@ public static class ServerExtensions
         builder.Logging.AddFilter(GrpcCallHandlerCategory, LogLevel.Warning);
 
         services.AddBertIgEngine(builder.Configuration);
+        builder.AddBertIgTelemetry();
 
         services.AddSingleton<ModelLoadState>();
         services.AddSingleton(_ =>

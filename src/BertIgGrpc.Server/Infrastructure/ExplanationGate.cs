@@ -53,6 +53,7 @@ public sealed class ExplanationGate : IDisposable
     public async ValueTask<IDisposable?> TryEnterAsync(long cost, CancellationToken cancellationToken)
     {
         var lane = cost <= SmallRequestCost ? _small : _large;
+        using var admission = ServerTelemetry.StartAdmission(Running, Queued);
 
         // Reserve a place first so that the limit holds even when many callers arrive at once.
         if (Interlocked.Increment(ref lane.Admitted) > MaxConcurrent + MaxQueue)

@@ -103,7 +103,7 @@ public sealed class BertIgClient : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         ThrowIfInvalid(request);
         return progress is null
-            ? UnaryAsync(o => Stub.ExplainUnaryAsync(request, o), deadline, cancellationToken)
+            ? UnaryAsync("ExplainUnary", o => Stub.ExplainUnaryAsync(request, o), deadline, cancellationToken)
             : ExplainWithProgressAsync(request, deadline, progress, cancellationToken);
     }
 
@@ -160,7 +160,7 @@ public sealed class BertIgClient : IDisposable
         ArgumentNullException.ThrowIfNull(texts);
         var request = new PredictRequest { Model = model ?? string.Empty, Truncate = truncate, Texts = { texts } };
         ThrowIfInvalid(request);
-        return UnaryAsync(o => Stub.PredictAsync(request, o), null, cancellationToken);
+        return UnaryAsync("Predict", o => Stub.PredictAsync(request, o), null, cancellationToken);
     }
 
     /// <summary>Lists the models the server has loaded.</summary>
@@ -168,7 +168,7 @@ public sealed class BertIgClient : IDisposable
     /// <returns>The models; one of them has <see cref="ModelInfo.IsDefault"/> set.</returns>
     public async Task<IReadOnlyList<ModelInfo>> ListModelsAsync(CancellationToken cancellationToken = default)
     {
-        var response = await UnaryAsync(o => Stub.ListModelsAsync(new ListModelsRequest(), o), null, cancellationToken).ConfigureAwait(false);
+        var response = await UnaryAsync("ListModels", o => Stub.ListModelsAsync(new ListModelsRequest(), o), null, cancellationToken).ConfigureAwait(false);
         return response.Models;
     }
 
@@ -198,16 +198,18 @@ public sealed class BertIgClient : IDisposable
     }
 
     private async Task<TResponse> UnaryAsync<TResponse>(
+        string method,
         Func<CallOptions, AsyncUnaryCall<TResponse>> start,
         TimeSpan? deadline,
         CancellationToken cancellationToken)
     {
+        using var activity = BertIgClientTelemetry.StartCall(method);
         try
         {
             using var call = start(CallOptionsFor(deadline, cancellationToken));
             return await call.ResponseAsync.ConfigureAwait(false);
         }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+        catch (RpcException ex) when (BertIgClientTelemetry.RecordFailure(activity, ex) || ex.StatusCode == StatusCode.InvalidArgument)
         {
             throw BertIgValidationException.FromRpcException(ex);
         }
@@ -239,6 +241,8 @@ public sealed class BertIgClient : IDisposable
         TimeSpan? deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var activity = BertIgClientTelemetry.StartCall("Explain");
+
         // The deadline starts when enumeration starts, not when the enumerable was created.
         using var call = Stub.Explain(request, CallOptionsFor(deadline, cancellationToken));
         var stream = call.ResponseStream;
@@ -249,7 +253,7 @@ public sealed class BertIgClient : IDisposable
             {
                 hasNext = await stream.MoveNext(cancellationToken).ConfigureAwait(false);
             }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+            catch (RpcException ex) when (BertIgClientTelemetry.RecordFailure(activity, ex) || ex.StatusCode == StatusCode.InvalidArgument)
             {
                 throw BertIgValidationException.FromRpcException(ex);
             }
