@@ -115,14 +115,14 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
     [Fact]
     public async Task Explain_CancelledDuringItsFirstRun_StopsThatRunAndFreesTheSlotPromptly()
     {
-        // One gradient run of 8 rows x 256 tokens takes many seconds on a 2-core machine: without stopping the run in
+        // One gradient run of 8 rows x 512 tokens takes many seconds on a 2-core machine: without stopping the run in
         // flight, the slot would stay taken until it ends.
         var steps = server.Metrics.Steps.WithLabels(ServerFixture.DefaultModel).Value;
         using var cancel = new CancellationTokenSource();
-        using var call = server.Client.Explain(new ExplainRequest { Text = Words(254), NSteps = 8, InternalBatchSize = 8 }, cancellationToken: cancel.Token);
+        using var call = server.Client.Explain(new ExplainRequest { Text = Words(510), NSteps = 8, InternalBatchSize = 8 }, cancellationToken: cancel.Token);
         var next = call.ResponseStream.MoveNext(CancellationToken.None);
         await WaitUntilAsync(() => server.Gate.Running == 1);
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.False(next.IsCompleted, "the first run ended before the test cancelled; make the request larger");
 
         await cancel.CancelAsync();

@@ -96,14 +96,14 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.Contains("bertig_grpc_requests_total", await http.GetStringAsync("/metrics"));
             }
 
-            // Every kind of call in flight: two streams computing (one slot each, their gradient runs held until the
+            // Every kind of call in flight: two streams computing (large-lane slots: 2048 steps; their gradient runs held until the
             // shutdown signal has fired, so they are in flight by construction), a unary explanation and a Predict queued
             // (both too large for the small-request lane).
             var client = new Explainer.ExplainerClient(channel);
             var gate = app.Services.GetRequiredService<ExplanationGate>();
             using var hold = runtime!.HoldRuns();
             var streams = Enumerable.Range(0, 2)
-                .Select(_ => client.Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 64, InternalBatchSize = 2 }))
+                .Select(_ => client.Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 2048, InternalBatchSize = 2 }))
                 .ToList();
             await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
             var runningBy = DateTime.UtcNow.AddSeconds(60);
@@ -160,7 +160,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 Assert.Contains("shutting down", e.Status.Detail);
             });
             Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(6));
-            Assert.InRange(hold.Runs, 1, 4); // the runs in flight when held (two per stream); none after the signal (64 needed)
+            Assert.InRange(hold.Runs, 1, 4); // the runs in flight when held (two per stream); none after the signal (1024 per stream needed)
             Assert.Equal(0, app.Services.GetRequiredService<ExplanationGate>().Running);
         }
         finally

@@ -67,7 +67,8 @@ public sealed class TracingTests(ServerFixture server, Xunit.Abstractions.ITestO
         Assert.All(engine, s => Assert.True(IsBeneath(s, serverSpan), $"engine span '{s.DisplayName}' is not beneath the server's request span"));
         var explain = Assert.Single(engine, s => s.DisplayName == EngineTelemetry.ExplainSpan);
         Assert.Equal(serverSpan.SpanId, explain.ParentSpanId);
-        Assert.Equal(explain.SpanId, Assert.Single(engine, s => s.DisplayName == EngineTelemetry.TokenizeSpan).ParentSpanId);
+        // Tokenization happens when the request is planned (before admission), under the request span.
+        Assert.Equal(serverSpan.SpanId, Assert.Single(engine, s => s.DisplayName == EngineTelemetry.TokenizeSpan).ParentSpanId);
         Assert.Equal(explain.SpanId, Assert.Single(engine, s => s.DisplayName == EngineTelemetry.ResultSpan).ParentSpanId);
         var integrate = Assert.Single(engine, s => s.DisplayName == EngineTelemetry.IntegrateSpan);
         Assert.Equal(explain.SpanId, integrate.ParentSpanId);
