@@ -62,6 +62,10 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Tests hold gradient runs (HeldRuntime), which blocks the thread-pool threads running them by design; give the
+        // pool room so that the server keeps answering other calls (rejections, health) meanwhile.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 32), completionPorts);
         _app = ServerHost.Create(
         [
             $"--BertIg:CacheDirectory={_cacheDirectory}",

@@ -41,7 +41,8 @@ done
 # TensorRT's provider is never used (it needs TensorRT, which the device machine lacks).
 rm -f "$stage/libonnxruntime_providers_tensorrt.so"
 echo "pack.sh: $(du -sm "$stage" | cut -f1) MiB published; largest files:" >&2
-(cd "$out/stage" && find bertig-gpu-check -type f -printf '%s %p\n' | sort -rn | head -5 | awk '{ printf "  %6.1f MiB  %s\n", $1 / 1048576, $2 }') >&2
+# awk reads all of sort's output (head would close the pipe early: SIGPIPE fails the script under pipefail).
+(cd "$out/stage" && find bertig-gpu-check -type f -printf '%s %p\n' | sort -rn | awk 'NR <= 5 { printf "  %6.1f MiB  %s\n", $1 / 1048576, $2 }') >&2
 
 (cd "$out/stage" && find bertig-gpu-check -type f | LC_ALL=C sort) > "$out/all-files.txt"
 grep -E '/BertIgGrpc\.[^/]*$' "$out/all-files.txt" > "$out/app-files.txt"
