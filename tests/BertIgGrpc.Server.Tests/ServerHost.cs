@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using BertIgGrpc.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,15 +36,6 @@ internal static class ServerHost
             builder.Logging.AddProvider(logs);
         }
 
-        // The same Kestrel section Program.cs binds, with a handle on each named endpoint's listen options, which
-        // Kestrel updates with the port it bound.
-        var endpoints = new BoundEndpoints();
-        builder.WebHost.ConfigureKestrel((context, kestrel) => kestrel
-            .Configure(context.Configuration.GetSection("Kestrel"))
-            .Endpoint("Grpc", e => endpoints.Grpc = e.ListenOptions)
-            .Endpoint("Http", e => endpoints.Http = e.ListenOptions));
-        builder.Services.AddSingleton(endpoints);
-
         builder.AddBertIgServer();
         services?.Invoke(builder.Services);
         var app = builder.Build();
@@ -53,31 +43,15 @@ internal static class ServerHost
         return app;
     }
 
-    /// <summary>The gRPC (HTTP/2) and HTTP/1.1 addresses a started server bound.</summary>
+    /// <summary>
+    /// The gRPC (HTTP/2) and HTTP/1.1 addresses a started server bound, read from the server's addresses feature: Kestrel
+    /// binds configured endpoints in key order (Grpc, Http, then any others) and reports the ports it got for port 0.
+    /// TLS endpoints are given as http:// (callers set the scheme they need).
+    /// </summary>
     public static (Uri Grpc, Uri Http) Addresses(WebApplication app)
     {
-        var endpoints = app.Services.GetRequiredService<BoundEndpoints>();
-        if (endpoints.Grpc is null || endpoints.Http is null)
-        {
-            // The server's own Kestrel configuration replaced the loader above (its endpoint callbacks never ran): the
-            // bound addresses, in configuration key order (Grpc, Http, then any others), come from the server feature.
-            var urls = app.Urls.Select(u => new Uri(u.Replace("https://", "http://", StringComparison.Ordinal))).ToList();
-            return urls.Count >= 2 ? (urls[0], urls[1]) : throw new InvalidOperationException("The server has not bound its endpoints (start it first).");
-        }
-
-        return (Bound(endpoints.Grpc, "Grpc"), Bound(endpoints.Http, "Http"));
-
-        static Uri Bound(ListenOptions? options, string name)
-            => options?.IPEndPoint is { Port: > 0 } endPoint
-                ? new Uri($"http://{endPoint}")
-                : throw new InvalidOperationException($"Kestrel endpoint '{name}' is not bound (start the server first).");
-    }
-
-    private sealed class BoundEndpoints
-    {
-        public ListenOptions? Grpc { get; set; }
-
-        public ListenOptions? Http { get; set; }
+        var urls = app.Urls.Select(u => new Uri(u.Replace("https://", "http://", StringComparison.Ordinal))).ToList();
+        return urls.Count >= 2 ? (urls[0], urls[1]) : throw new InvalidOperationException("The server has not bound its endpoints (start it first).");
     }
 }
 
