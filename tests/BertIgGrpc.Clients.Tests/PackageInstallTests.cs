@@ -184,9 +184,10 @@ public sealed class PackageInstallTests(PackagesFixture packages)
         var work = Directory.CreateTempSubdirectory("bertig-venv-").FullName;
         try
         {
-            // grpcio and protobuf come from Debian (system site packages); the wheel itself from the feed, offline.
+            // As the README says: grpcio and protobuf come from Debian (system site packages) and satisfy the wheel's
+            // dependencies; the wheel itself comes from the feed; no index.
             Step(work, "/usr/bin/python3 -m venv --system-site-packages venv");
-            Step(work, $"venv/bin/python -m pip install --no-deps --no-index --disable-pip-version-check '{packages.Package($"bertig_client-{packages.Version}-py3-none-any.whl")}'");
+            Step(work, $"venv/bin/python -m pip install --no-index --disable-pip-version-check '{packages.Package($"bertig_client-{packages.Version}-py3-none-any.whl")}'");
             var where = Step(work, "venv/bin/python -c 'import importlib.metadata as m, bertig_client; print(bertig_client.__file__); print(m.version(\"bertig-client\"))'");
             Assert.Contains(Path.Combine(work, "venv"), where, StringComparison.Ordinal);
             Assert.Contains(packages.Version, where, StringComparison.Ordinal);
