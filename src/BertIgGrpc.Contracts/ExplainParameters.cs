@@ -1,3 +1,5 @@
+using Google.Protobuf;
+
 namespace BertIgGrpc.Contracts.V1;
 
 /// <summary>
@@ -58,7 +60,12 @@ public interface IExplainParameters
 }
 
 /// <summary>The request of Explain (streaming).</summary>
-public sealed partial class ExplainRequest : IExplainParameters;
+public sealed partial class ExplainRequest : IExplainParameters
+{
+    /// <summary>The same request for ExplainUnary: the two types share their field numbers, so the bytes carry over as they are.</summary>
+    /// <returns>A new <see cref="ExplainUnaryRequest"/> with every field of this request.</returns>
+    public ExplainUnaryRequest ToUnaryRequest() => ExplainUnaryRequest.Parser.ParseFrom(this.ToByteString());
+}
 
 /// <summary>The request of ExplainUnary.</summary>
 public sealed partial class ExplainUnaryRequest : IExplainParameters;

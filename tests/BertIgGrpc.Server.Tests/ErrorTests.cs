@@ -10,7 +10,7 @@ public sealed class ErrorTests(ServerFixture server)
     private const string Text = "The plot was thin but the acting was superb.";
 
     // Many small batches, so that a stop lands between two of them; the tests hold a gradient run to keep it running.
-    private static ExplainRequest LongRequest() => new() { Text = Text, NSteps = 64, InternalBatchSize = 4 };
+    private static ExplainUnaryRequest LongRequest() => new() { Text = Text, NSteps = 64, InternalBatchSize = 4 };
 
     private const int LongRequestRuns = 64 / 4;
 
@@ -18,7 +18,7 @@ public sealed class ErrorTests(ServerFixture server)
     public async Task ExplainUnary_UnknownModel_ReturnsNotFoundListingLoadedModels()
     {
         var exception = await RpcAssert.ThrowsAsync(StatusCode.NotFound,
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Model = "no-such-model", Text = Text }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Model = "no-such-model", Text = Text }).ResponseAsync);
 
         Assert.Contains("no-such-model", exception.Status.Detail);
         Assert.Contains(ServerFixture.DefaultModel, exception.Status.Detail);
@@ -50,7 +50,7 @@ public sealed class ErrorTests(ServerFixture server)
         var text = string.Join(' ', Enumerable.Repeat("good", maxTokens * 2));
 
         var violation = await RpcAssert.InvalidFieldAsync("text",
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = text }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = text }).ResponseAsync);
 
         Assert.Contains(maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), violation.Description);
         await server.AssertServingAsync();
@@ -60,7 +60,7 @@ public sealed class ErrorTests(ServerFixture server)
     public async Task ExplainUnary_UnknownTargetLabel_ReturnsInvalidArgumentListingLabels()
     {
         var violation = await RpcAssert.InvalidFieldAsync("target_label",
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Text, TargetLabel = "neutral" }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = Text, TargetLabel = "neutral" }).ResponseAsync);
 
         Assert.Contains("negative", violation.Description);
         Assert.Contains("positive", violation.Description);
@@ -71,7 +71,7 @@ public sealed class ErrorTests(ServerFixture server)
     public async Task ExplainUnary_TargetIndexOutOfRange_ReturnsInvalidArgument()
     {
         await RpcAssert.InvalidFieldAsync("target_index",
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Text, TargetIndex = 7 }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = Text, TargetIndex = 7 }).ResponseAsync);
         await server.AssertServingAsync();
     }
 
