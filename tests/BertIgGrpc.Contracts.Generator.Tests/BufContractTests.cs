@@ -10,7 +10,7 @@ namespace BertIgGrpc.Contracts.Generator.Tests;
 /// </summary>
 public sealed class BufContractTests
 {
-    private const string ReleasedImage = "protos/released/bertig-v1.image.json";
+    private const string ReleasedImage = "protos/released/bertig.image.json";
 
     private static string RepoRoot { get; } = typeof(BufContractTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepoRoot").Value!;

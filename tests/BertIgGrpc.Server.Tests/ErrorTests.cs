@@ -10,7 +10,7 @@ public sealed class ErrorTests(ServerFixture server)
     private const string Text = "The plot was thin but the acting was superb.";
 
     // Many small batches, so that a stop lands between two of them; the tests hold a gradient run to keep it running.
-    private static ExplainUnaryRequest LongRequest() => new() { Text = Text, NSteps = 64, InternalBatchSize = 4 };
+    private static T LongRequest<T>() where T : IExplainParameters, new() => new() { Text = Text, NSteps = 64, InternalBatchSize = 4 };
 
     private const int LongRequestRuns = 64 / 4;
 
@@ -85,10 +85,10 @@ public sealed class ErrorTests(ServerFixture server)
         using (var hold = server.Runtime.HoldRuns())
         {
             // The first call holds the only slot (its gradient runs wait for the test); the next one queues.
-            outcomes.Add(StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync));
+            outcomes.Add(StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync));
             await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
             outcomes.AddRange(Enumerable.Range(1, calls - 1)
-                .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync)));
+                .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync)));
 
             var later = outcomes.Skip(1).ToList();
             var deadline = Task.Delay(TimeSpan.FromMinutes(2));
@@ -116,7 +116,7 @@ public sealed class ErrorTests(ServerFixture server)
         using var cancel = new CancellationTokenSource();
         using (var hold = server.Runtime.HoldRuns())
         {
-            using var call = server.Client.Explain(LongRequest(), cancellationToken: cancel.Token);
+            using var call = server.Client.Explain(LongRequest<ExplainRequest>(), cancellationToken: cancel.Token);
             await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60)); // mid-computation by construction
             var cancelledCalls = server.Calls.CancelledCalls;
             await cancel.CancelAsync();
@@ -146,7 +146,7 @@ public sealed class ErrorTests(ServerFixture server)
         using (var hold = server.Runtime.HoldRuns())
         {
             var cancelledCalls = server.Calls.CancelledCalls;
-            var call = server.Client.ExplainUnaryAsync(LongRequest(), deadline: DateTime.UtcNow.AddSeconds(3)).ResponseAsync;
+            var call = server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), deadline: DateTime.UtcNow.AddSeconds(3)).ResponseAsync;
 
             // The work started before the deadline (its gradient runs are held), so the deadline ends running work.
             await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));

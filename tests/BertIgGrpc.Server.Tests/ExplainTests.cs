@@ -1,4 +1,5 @@
 using BertIgGrpc.Contracts.V1;
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace BertIgGrpc.Server.Tests;

@@ -1,5 +1,6 @@
 using BertIgGrpc.Contracts.V1;
 using BertIgGrpc.Server.Grpc;
+using Google.Protobuf;
 using Grpc.Core;
 using EngineAttribution = BertIgGrpc.Engine.Attribution;
 
@@ -115,7 +116,7 @@ public sealed class MappingTests
     // Copies every field through the wire: the two request types share their field numbers.
     private static IExplainParameters Fill(IExplainParameters target, ExplainRequest source)
     {
-        ((Google.Protobuf.IMessage)target).MergeFrom(source.ToByteString());
+        ((IMessage)target).MergeFrom(source.ToByteString());
         return target;
     }
 
