@@ -136,7 +136,11 @@ public sealed class GeneratorDiagnosticsTests
 
         Assert.Empty(result.Diagnostics);
         Assert.Equal(
-            ["BertIgGrpc.Contracts.V1.ExplainRequest.Validation.g.cs", "BertIgGrpc.Contracts.V1.PredictRequest.Validation.g.cs"],
+            [
+                "BertIgGrpc.Contracts.V1.ExplainRequest.Validation.g.cs",
+                "BertIgGrpc.Contracts.V1.ExplainUnaryRequest.Validation.g.cs",
+                "BertIgGrpc.Contracts.V1.PredictRequest.Validation.g.cs",
+            ],
             result.Results.Single().GeneratedSources.Select(s => s.HintName));
     }
 }

@@ -46,11 +46,17 @@ public sealed record ExplainRequestOptions
     /// <summary>Gets the number of integration steps. Defaults to 50.</summary>
     public int Steps { get; init; } = 50;
 
-    /// <summary>Gets the integration rule. Defaults to Gauss-Legendre.</summary>
-    public IntegrationMethod Method { get; init; } = IntegrationMethod.GaussLegendre;
+    /// <summary>The integration rule used when none is chosen: Gauss-Legendre (Captum's default).</summary>
+    public const IntegrationMethod DefaultMethod = IntegrationMethod.GaussLegendre;
 
-    /// <summary>Gets the baseline. Defaults to <see cref="BaselineKind.Pad"/>.</summary>
-    public BaselineKind Baseline { get; init; } = BaselineKind.Pad;
+    /// <summary>The baseline used when none is chosen: <see cref="BaselineKind.Pad"/>.</summary>
+    public const BaselineKind DefaultBaseline = BaselineKind.Pad;
+
+    /// <summary>Gets the integration rule. Defaults to <see cref="DefaultMethod"/>.</summary>
+    public IntegrationMethod Method { get; init; } = DefaultMethod;
+
+    /// <summary>Gets the baseline. Defaults to <see cref="DefaultBaseline"/>.</summary>
+    public BaselineKind Baseline { get; init; } = DefaultBaseline;
 
     /// <summary>Gets the number of interpolation rows per ONNX Runtime run; 0 uses the engine's default.</summary>
     public int InternalBatchSize { get; init; }
