@@ -38,8 +38,15 @@ internal sealed class RuleBinder
     /// <summary>The bound rules, or null when they are malformed (already reported) or impose nothing.</summary>
     public RuleSet? Bind(RulesSyntax rules)
     {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in rules.Entries)
         {
+            // Repeated rule fields (in, not_in) come as one entry per element; one diagnostic is enough.
+            if (!seen.Add(entry.Key))
+            {
+                continue;
+            }
+
             var item = entry.Key.StartsWith(RuleTable.ItemsPrefix, StringComparison.Ordinal);
             var key = item ? entry.Key.Substring(RuleTable.ItemsPrefix.Length) : entry.Key;
             if (!RuleTable.TryGet(key, out var rule))

@@ -123,7 +123,9 @@ internal static class SyntaxBuilder
         {
             var place = Place(locationPath);
             var mapEntry = f.Type == 11 && f.IsRepeated ? FindMapEntry(owner, f.TypeName) : null;
-            var typeName = f.Type is 11 or 14 ? f.TypeName : ScalarNames[f.Type];
+            // For maps the type is the value type (only map.min_pairs and map.max_pairs apply to the map itself).
+            var typeField = mapEntry?.Fields[1] ?? f;
+            var typeName = typeField.Type is 11 or 14 ? typeField.TypeName : ScalarNames[typeField.Type];
             string display;
             if (mapEntry is not null)
             {
