@@ -13,12 +13,8 @@ namespace BertIgGrpc.Contracts.Generator.Tests;
 /// </summary>
 public sealed class ProtoValidateConformanceTests
 {
-    private static readonly Validator Runtime = new(new ValidatorOptions
-    {
-        PreLoadDescriptors = true,
-        DisableLazy = true,
-        FileDescriptors = [ExplainerReflection.Descriptor],
-    });
+    // Lazy loading: the runtime builds its evaluators from the message descriptors on first use.
+    private static readonly Validator Runtime = new(new ValidatorOptions { PreLoadDescriptors = false, DisableLazy = false });
 
     private static readonly string Emoji = "\U0001F600"; // one code point, two UTF-16 code units, four UTF-8 bytes
 
