@@ -17,7 +17,7 @@ public sealed class GeneratorIncrementalTests
 
     private const string OrderPath = "sample/v1/order.proto";
     private static readonly InMemoryAdditionalText Explainer = GeneratorHarness.RealContractSet();
-    private static readonly InMemoryAdditionalText Order = GeneratorHarness.DescriptorSet("/obj/order" + ValidationGenerator.DescriptorSetExtension, (OrderPath, GeneratorOutputTests.OrderProto));
+    private static readonly InMemoryAdditionalText Order = GeneratorHarness.DescriptorSet("/obj/order" + ValidationGenerator.DescriptorSetExtension, (OrderPath, SampleProtos.OrderProto));
     private static readonly InMemoryAdditionalText Notes = new("/docs/notes.txt", "first draft");
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class GeneratorIncrementalTests
         var driver = GeneratorHarness.CreateDriver(Explainer, Order).RunGenerators(compilation);
 
         // Moves every source span in the set, so its syntax model changes; the emit model has no spans and stays equal.
-        driver = driver.ReplaceAdditionalText(Order, GeneratorHarness.DescriptorSet(Order.Path, (OrderPath, "// a comment\n" + GeneratorOutputTests.OrderProto)));
+        driver = driver.ReplaceAdditionalText(Order, GeneratorHarness.DescriptorSet(Order.Path, (OrderPath, "// a comment\n" + SampleProtos.OrderProto)));
         var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
 
         Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.DescriptorSets));
@@ -68,7 +68,7 @@ public sealed class GeneratorIncrementalTests
         var compilation = GeneratorHarness.CreateCompilation();
         var driver = GeneratorHarness.CreateDriver(Explainer, Order).RunGenerators(compilation);
 
-        var changed = GeneratorOutputTests.OrderProto.Replace("map.max_pairs = 3", "map.max_pairs = 5", StringComparison.Ordinal);
+        var changed = SampleProtos.OrderProto.Replace("map.max_pairs = 3", "map.max_pairs = 5", StringComparison.Ordinal);
         driver = driver.ReplaceAdditionalText(Order, GeneratorHarness.DescriptorSet(Order.Path, (OrderPath, changed)));
         var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
 

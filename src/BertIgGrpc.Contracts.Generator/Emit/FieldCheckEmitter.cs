@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using static BertIgGrpc.Contracts.Generator.Emit.CheckWriter;
 using System.Globalization;
 using BertIgGrpc.Contracts.Generator.Model;
 using Microsoft.CodeAnalysis.CSharp;
@@ -16,7 +17,6 @@ internal static class FieldCheckEmitter
     public const string CodePointsFunction =
         "static int codePoints(string s) { var n = s.Length; for (var i = 0; i + 1 < s.Length; i++) { if (char.IsSurrogatePair(s[i], s[i + 1])) { n--; i++; } } return n; }";
 
-    private const string Invariant = "global::System.Globalization.CultureInfo.InvariantCulture";
     private const string NotBlankPattern = "\\S";
 
     /// <summary>Emits the checks of <paramref name="f"/>; <paramref name="k"/> maps rule names to limit constants.</summary>
@@ -226,19 +226,6 @@ internal static class FieldCheckEmitter
         }
     }
 
-    private static void CopyLines(CodeWriter target, CodeWriter source)
-    {
-        if (source.IsEmpty)
-        {
-            return;
-        }
-
-        foreach (var line in source.ToString().TrimEnd('\n').Split('\n'))
-        {
-            target.Line(line);
-        }
-    }
-
     private static string RangeText(RuleSet r)
     {
         if (r.Gte is { } a && r.Lte is { } b && !r.Gt.HasValue && !r.Lt.HasValue)
@@ -268,47 +255,5 @@ internal static class FieldCheckEmitter
         }
 
         return string.Join(" and ", parts);
-    }
-
-    /// <summary>Emits <c>if (condition) Report(path, "path must ... (got value)")</c>.</summary>
-    private static void Check(CodeWriter w, string condition, PathInfo path, string requirement, string? got)
-    {
-        w.Open("if (" + condition + ")");
-        string pathExpr;
-        string description;
-        var tail = got is null ? string.Empty : " + " + got + ".ToString(" + Invariant + ") + \")\"";
-        var text = " " + requirement + (got is null ? string.Empty : " (got ");
-        if (path.IndexVariable is null)
-        {
-            pathExpr = Literal(path.Field);
-            description = Literal(path.Field + text) + tail;
-        }
-        else
-        {
-            // The item path is built only when a violation is reported.
-            w.Line("var path = " + Literal(path.Field + "[") + " + " + path.IndexVariable + ".ToString(" + Invariant + ") + \"]\";");
-            pathExpr = "path";
-            description = "path + " + Literal(text) + tail;
-        }
-
-        w.Line("report(" + pathExpr + ", " + description + ");");
-        w.Close();
-    }
-
-    private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
-
-    private static string Plural(ulong n, string unit) => n.ToString(CultureInfo.InvariantCulture) + " " + unit + (n == 1 ? string.Empty : "s");
-
-    private readonly struct PathInfo
-    {
-        public PathInfo(string field, string? indexVariable)
-        {
-            Field = field;
-            IndexVariable = indexVariable;
-        }
-
-        public string Field { get; }
-
-        public string? IndexVariable { get; }
     }
 }
