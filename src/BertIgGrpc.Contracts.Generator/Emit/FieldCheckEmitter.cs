@@ -43,8 +43,8 @@ internal static class FieldCheckEmitter
         var requiredImplicit = f.Rules.Required && f.Presence == FieldPresence.Implicit;
         if (f.Rules.Required && !requiredImplicit)
         {
-            var isSet = f.Presence == FieldPresence.Oneof ? f.OneofCaseProperty + " != " + f.OneofCaseValue : "!Has" + f.PropertyName;
-            Check(w, isSet, path, "must be set", null);
+            var unset = f.Presence == FieldPresence.Oneof ? f.OneofCaseProperty + " != " + f.OneofCaseValue : "!Has" + f.PropertyName;
+            Check(w, unset, path, "must be set", null);
         }
 
         EmitValueChecks(checks, f, e, path, k);
