@@ -149,7 +149,7 @@ public sealed class ContractValidationTests
             new FieldViolation("target_index", "target_index must be between 0 and 65535 (got 70000)"),
             Assert.Single(request.Validate()));
 
-        // target_label is not set now, so its not_blank rule does not fire; setting it blank does.
+        // target_label is not set now, so its pattern (\S, not blank) rule does not fire; setting it blank does.
         request.TargetLabel = " ";
         Assert.Equal(["target_label"], Fields(request));
         request.ClearTarget();
