@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Text.Json;
+using BertIgGrpc.Engine.Autodiff;
+using BertIgGrpc.Engine.Execution;
+using BertIgGrpc.Engine.Onnx;
+using BertIgGrpc.Engine.Onnx.Proto;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+
+namespace BertIgGrpc.Benchmarks;
+
+/// <summary>
+/// <c>profile [tokens[:rows]]...</c>: runs the plain forward graph (ids -> cut and logits, as the engine's forward
+/// session) and the path gradient graph (the engine's explanation run: K = rows interpolation points of one text) on
+/// the default model under ONNX Runtime's profiler, interleaved, and prints the wall-time ratio and per-op-type kernel
+/// totals of both, with the op counts of both graphs after ONNX Runtime's optimizations (which fusions happened).
+/// Backward nodes are those the gradient builder named <c>grad/...</c>; ONNX Runtime keeps that prefix on fused nodes.
+/// </summary>
+internal static class GraphProfiler
+{
+    public static void Run(string[] args)
+    {
+        var cases = args.Length == 0 ? ["16", "128", "512:16"] : args;
+        var definition = BenchModel.Definition();
+        var model = OnnxModelFile.Load(definition.ModelPath);
+        using var runtime = OnnxAttributionRuntime.Create(definition, BenchModel.Settings(), NullLogger.Instance);
+        var gradient = runtime.GradientModel;
+        var forward = model.Clone();
+        var logits = forward.Graph.Output.First(o => o.Name == gradient.LogitsOutput).Clone();
+        forward.Graph.Output.Clear();
+        forward.Graph.Output.Add(new ValueInfoProto { Name = gradient.CutInput });
+        forward.Graph.Output.Add(logits);
+        var path = PathGraphBuilder.Build(gradient).Model;
+        var dir = Directory.CreateTempSubdirectory("bertig-profile").FullName;
+        var shrink = Environment.GetEnvironmentVariable("BERTIG_SHRINK") != "0";
+        Console.WriteLine($"Machine: {BenchModel.Machine()}; threads {Environment.GetEnvironmentVariable("BERTIG_THREADS") ?? "default"}, spinning {Environment.GetEnvironmentVariable("BERTIG_SPIN") ?? "default"}; arena shrinkage after each run {(shrink ? "on (as the engine)" : "off")}; profiles in {dir}");
+        var first = true;
+        foreach (var c in cases)
+        {
+            var parts = c.Split(':');
+            int tokens = int.Parse(parts[0]), rows = parts.Length > 1 ? int.Parse(parts[1]) : 50;
+            using var fwd = NewSession(forward, dir, $"forward{tokens}");
+            using var grad = NewSession(path, dir, $"path{tokens}");
+            if (first) PrintOpCounts(Path.Combine(dir, $"forward{tokens}.opt.onnx"), Path.Combine(dir, $"path{tokens}.opt.onnx"));
+            first = false;
+            const int repeats = 3;
+            var (fTimes, gTimes) = Interleave(runtime, fwd, grad, gradient, tokens, rows, repeats, shrink);
+            Console.WriteLine();
+            Console.WriteLine($"## {tokens} tokens, {rows} rows: forward median {Median(fTimes):F0} ms, path median {Median(gTimes):F0} ms, " +
+                              $"ratio {Median(gTimes) / Median(fTimes):F2} (runs: fwd {string.Join("/", fTimes.Select(t => t.ToString("F0")))}, path {string.Join("/", gTimes.Select(t => t.ToString("F0")))}); load {BenchModel.Machine().Split("load average ")[1]}");
+            var fOps = OpTotals(fwd.EndProfiling());
+            var gOps = OpTotals(grad.EndProfiling());
+            Console.WriteLine();
+            Console.WriteLine("Kernel ms per run (warm-up run left out) | op | forward | path graph: forward part | path graph: backward part |");
+            foreach (var op in fOps.Keys.Union(gOps.Keys).OrderByDescending(o => Get(gOps, o).Fwd + Get(gOps, o).Bwd + Get(fOps, o).Fwd))
+            {
+                var (f, _) = Get(fOps, op);
+                var (gf, gb) = Get(gOps, op);
+                if (f + gf + gb < 0.5 * 1000 * repeats) continue;
+                Console.WriteLine($"| {op} | {f / 1000 / repeats:F0} | {gf / 1000 / repeats:F0} | {gb / 1000 / repeats:F0} |");
+            }
+
+            Console.WriteLine($"| all ops | {fOps.Values.Sum(v => v.Fwd + v.Bwd) / 1000 / repeats:F0} | {gOps.Values.Sum(v => v.Fwd) / 1000 / repeats:F0} | {gOps.Values.Sum(v => v.Bwd) / 1000 / repeats:F0} |");
+        }
+    }
+
+    private static (double Fwd, double Bwd) Get(Dictionary<string, (double Fwd, double Bwd)> d, string op) => d.TryGetValue(op, out var v) ? v : (0, 0);
+
+    private static double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+
+    private static InferenceSession NewSession(ModelProto model, string dir, string name)
+    {
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ProfileOutputPathPrefix = Path.Combine(dir, name), // before EnableProfiling, which reads it
+            EnableProfiling = true,
+            OptimizedModelFilePath = Path.Combine(dir, name + ".opt.onnx"),
+        };
+        if (int.TryParse(Environment.GetEnvironmentVariable("BERTIG_THREADS"), out var threads)) options.IntraOpNumThreads = threads;
+        if (Environment.GetEnvironmentVariable("BERTIG_SPIN") == "0") options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return new InferenceSession(OnnxModelFile.ToBytes(model), options);
+    }
+
+    private static (List<double> Forward, List<double> Path) Interleave(
+        OnnxAttributionRuntime runtime, InferenceSession fwd, InferenceSession grad, GradientModel gradient, int tokens, int rows, int repeats, bool shrink)
+    {
+        var hidden = runtime.HiddenSize;
+        var ids = Enumerable.Range(0, rows * tokens).Select(i => (long)(1000 + (i % tokens))).ToArray();
+        var mask = Enumerable.Repeat(1L, rows * tokens).ToArray();
+        var types = new long[rows * tokens];
+        var baseline = new float[tokens * hidden];
+        var difference = Enumerable.Range(0, tokens * hidden).Select(i => (float)Math.Sin(i)).ToArray();
+        var alphas = Enumerable.Range(0, rows).Select(k => (k + 0.5f) / rows).ToArray();
+        var seed = Enumerable.Range(0, rows * runtime.NumClasses).Select(i => i % runtime.NumClasses == 0 ? 1f / rows : 0f).ToArray();
+        OrtValue Longs(long[] v) => OrtValue.CreateTensorValueFromMemory(v, [rows, tokens]);
+        var fNames = new List<string> { ClassifierSignature.InputIds, ClassifierSignature.AttentionMask };
+        var fValues = new List<OrtValue> { Longs(ids), Longs(mask) };
+        if (runtime.UsesTokenTypeIds)
+        {
+            fNames.Add(ClassifierSignature.TokenTypeIds);
+            fValues.Add(Longs(types));
+        }
+
+        var gNames = new List<string> { PathModel.BaselineInput, PathModel.DifferenceInput, PathModel.AlphasInput, gradient.SeedInput };
+        var gValues = new List<OrtValue>
+        {
+            OrtValue.CreateTensorValueFromMemory(baseline, [1, tokens, hidden]),
+            OrtValue.CreateTensorValueFromMemory(difference, [1, tokens, hidden]),
+            OrtValue.CreateTensorValueFromMemory(alphas, [rows]),
+            OrtValue.CreateTensorValueFromMemory(seed, [rows, runtime.NumClasses]),
+        };
+        foreach (var input in gradient.OtherInputs)
+        {
+            gNames.Add(input);
+            gValues.Add(Longs(input == ClassifierSignature.AttentionMask ? mask : input == ClassifierSignature.TokenTypeIds ? types : new long[rows * tokens]));
+        }
+
+        var f = new List<double>();
+        var g = new List<double>();
+        string[] fOut = [gradient.CutInput, gradient.LogitsOutput];
+        string[] gOut = [gradient.LogitsOutput, PathModel.GradientSumOutput];
+        using var ro = new RunOptions();
+        if (shrink) ro.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        for (var r = -1; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            using (fwd.Run(ro, fNames, fValues, fOut)) { }
+            var tf = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            using (grad.Run(ro, gNames, gValues, gOut)) { }
+            var tg = sw.Elapsed.TotalMilliseconds;
+            if (r < 0) continue; // warm-up
+            f.Add(tf);
+            g.Add(tg);
+        }
+
+        foreach (var v in fValues.Concat(gValues)) v.Dispose();
+        return (f, g);
+    }
+
+    /// <summary>Sums the profile's kernel times (microseconds) per op type, split into forward and backward (<c>grad/</c>) nodes.</summary>
+    private static Dictionary<string, (double Fwd, double Bwd)> OpTotals(string profileFile)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(profileFile));
+        var totals = new Dictionary<string, (double Fwd, double Bwd)>(StringComparer.Ordinal);
+        var warmUpEnd = doc.RootElement.EnumerateArray()
+            .Where(e => e.GetProperty("name").GetString() == "model_run")
+            .Select(e => e.GetProperty("ts").GetDouble() + e.GetProperty("dur").GetDouble())
+            .Min();
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            if (e.GetProperty("cat").GetString() != "Node" || e.GetProperty("ts").GetDouble() <= warmUpEnd) continue;
+            var name = e.GetProperty("name").GetString() ?? "";
+            if (!name.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
+            var op = e.GetProperty("args").GetProperty("op_name").GetString() ?? "?";
+            var dur = e.GetProperty("dur").GetDouble();
+            var (fw, bw) = Get(totals, op);
+            totals[op] = name.Contains("grad/", StringComparison.Ordinal) ? (fw, bw + dur) : (fw + dur, bw);
+        }
+
+        return totals;
+    }
+
+    private static void PrintOpCounts(string forwardFile, string pathFile)
+    {
+        static Dictionary<string, int> Count(string file) => OnnxModelFile.Load(file).Graph.Node
+            .GroupBy(n => string.IsNullOrEmpty(n.Domain) ? n.OpType : $"{n.Domain}.{n.OpType}")
+            .ToDictionary(g => g.Key, g => g.Count());
+        var f = Count(forwardFile);
+        var p = Count(pathFile);
+        Console.WriteLine("Ops after ONNX Runtime's optimizations: op | forward graph | path graph");
+        foreach (var op in f.Keys.Union(p.Keys).Order()) Console.WriteLine($"| {op} | {f.GetValueOrDefault(op)} | {p.GetValueOrDefault(op)} |");
+    }
+}
