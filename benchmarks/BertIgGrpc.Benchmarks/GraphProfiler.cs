@@ -32,8 +32,8 @@ internal static class GraphProfiler
         forward.Graph.Output.Add(logits);
         var path = PathGraphBuilder.Build(gradient).Model;
         var dir = Directory.CreateTempSubdirectory("bertig-profile").FullName;
-        var shrink = Environment.GetEnvironmentVariable("BERTIG_SHRINK") != "0";
-        Console.WriteLine($"Machine: {BenchModel.Machine()}; threads {Environment.GetEnvironmentVariable("BERTIG_THREADS") ?? "default"}, spinning {Environment.GetEnvironmentVariable("BERTIG_SPIN") ?? "default"}; arena shrinkage after each run {(shrink ? "on (as the engine)" : "off")}; profiles in {dir}");
+        var shrinkSetting = Environment.GetEnvironmentVariable("BERTIG_SHRINK"); // 1: after every run, 0: never, unset: as the engine
+        Console.WriteLine($"Machine: {BenchModel.Machine()}; threads {Environment.GetEnvironmentVariable("BERTIG_THREADS") ?? "default"}, spinning {Environment.GetEnvironmentVariable("BERTIG_SPIN") ?? "default"}; arena shrinkage {shrinkSetting switch { "1" => "after every run", "0" => "never", _ => "as the engine" }}; profiles in {dir}");
         var first = true;
         foreach (var c in cases)
         {
@@ -43,11 +43,14 @@ internal static class GraphProfiler
             using var grad = NewSession(path, dir, $"path{tokens}");
             if (first) PrintOpCounts(Path.Combine(dir, $"forward{tokens}.opt.onnx"), Path.Combine(dir, $"path{tokens}.opt.onnx"));
             first = false;
-            const int repeats = 3;
-            var (fTimes, gTimes) = Interleave(runtime, fwd, grad, gradient, tokens, rows, repeats, shrink);
+            var repeats = parts.Length > 2 ? int.Parse(parts[2]) : 3;
+            var shrink = shrinkSetting switch { "1" => true, "0" => false, _ => rows * runtime.ActivationBytesPerRow(tokens) > OnnxAttributionRuntime.KeptArenaBytes };
+            var (ft, gt) = Interleave(runtime, fwd, grad, gradient, tokens, rows, repeats, shrink);
             Console.WriteLine();
-            Console.WriteLine($"## {tokens} tokens, {rows} rows: forward median {Median(fTimes):F0} ms, path median {Median(gTimes):F0} ms, " +
-                              $"ratio {Median(gTimes) / Median(fTimes):F2} (runs: fwd {string.Join("/", fTimes.Select(t => t.ToString("F0")))}, path {string.Join("/", gTimes.Select(t => t.ToString("F0")))}); load {BenchModel.Machine().Split("load average ")[1]}");
+            Console.WriteLine($"## {tokens} tokens, {rows} rows, arena shrinkage {(shrink ? "on" : "off")}: wall ms forward min {ft.Wall.Min():F0} median {Median(ft.Wall):F0}, " +
+                              $"path min {gt.Wall.Min():F0} median {Median(gt.Wall):F0}; ratio of minima {gt.Wall.Min() / ft.Wall.Min():F2}, of medians {Median(gt.Wall) / Median(ft.Wall):F2}; " +
+                              $"process CPU ms forward {Median(ft.Cpu):F0} path {Median(gt.Cpu):F0} (ratio {Median(gt.Cpu) / Median(ft.Cpu):F2}); " +
+                              $"runs fwd {string.Join("/", ft.Wall.Select(t => t.ToString("F0")))}, path {string.Join("/", gt.Wall.Select(t => t.ToString("F0")))}; load {BenchModel.Machine().Split("load average ")[1]}");
             var fOps = OpTotals(fwd.EndProfiling());
             var gOps = OpTotals(grad.EndProfiling());
             Console.WriteLine();
@@ -82,7 +85,7 @@ internal static class GraphProfiler
         return new InferenceSession(OnnxModelFile.ToBytes(model), options);
     }
 
-    private static (List<double> Forward, List<double> Path) Interleave(
+    private static ((List<double> Wall, List<double> Cpu) Forward, (List<double> Wall, List<double> Cpu) Path) Interleave(
         OnnxAttributionRuntime runtime, InferenceSession fwd, InferenceSession grad, GradientModel gradient, int tokens, int rows, int repeats, bool shrink)
     {
         var hidden = runtime.HiddenSize;
@@ -116,23 +119,26 @@ internal static class GraphProfiler
             gValues.Add(Longs(input == ClassifierSignature.AttentionMask ? mask : input == ClassifierSignature.TokenTypeIds ? types : new long[rows * tokens]));
         }
 
-        var f = new List<double>();
-        var g = new List<double>();
+        (List<double> Wall, List<double> Cpu) f = ([], []), g = ([], []);
+        var process = Process.GetCurrentProcess();
+        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
         string[] fOut = [gradient.CutInput, gradient.LogitsOutput];
         string[] gOut = [gradient.LogitsOutput, PathModel.GradientSumOutput];
         using var ro = new RunOptions();
         if (shrink) ro.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
         for (var r = -1; r < repeats; r++)
         {
-            var sw = Stopwatch.StartNew();
+            var (c0, sw) = (Cpu(), Stopwatch.StartNew());
             using (fwd.Run(ro, fNames, fValues, fOut)) { }
-            var tf = sw.Elapsed.TotalMilliseconds;
-            sw.Restart();
+            var (tf, cf) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0);
+            (c0, sw) = (Cpu(), Stopwatch.StartNew());
             using (grad.Run(ro, gNames, gValues, gOut)) { }
-            var tg = sw.Elapsed.TotalMilliseconds;
+            var (tg, cg) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0);
             if (r < 0) continue; // warm-up
-            f.Add(tf);
-            g.Add(tg);
+            f.Wall.Add(tf);
+            f.Cpu.Add(cf);
+            g.Wall.Add(tg);
+            g.Cpu.Add(cg);
         }
 
         foreach (var v in fValues.Concat(gValues)) v.Dispose();

@@ -6,6 +6,9 @@ switch (args.FirstOrDefault())
     case "profile":
         GraphProfiler.Run(args[1..]);
         break;
+    case "load":
+        await LoadBenchmark.RunAsync(args[1..]);
+        break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(ExplainBenchmarks).Assembly).Run(args);
         break;
