@@ -47,7 +47,7 @@ internal static class GraphProfiler
             var shrink = shrinkSetting switch { "1" => true, "0" => false, _ => rows * runtime.ActivationBytesPerRow(tokens) > OnnxAttributionRuntime.KeptArenaBytes };
             var (ft, gt) = Interleave(runtime, fwd, grad, gradient, tokens, rows, repeats, shrink);
             Console.WriteLine();
-            Console.WriteLine($"## {tokens} tokens, {rows} rows, arena shrinkage {(shrink ? "on" : "off")}: wall ms forward min {ft.Wall.Min():F0} median {Median(ft.Wall):F0}, " +
+            Console.WriteLine($"## {tokens} tokens, {rows} rows (estimated peak {rows * runtime.ActivationBytesPerRow(tokens) / 1e6:F0} MB), arena shrinkage {(shrink ? "on" : "off")}: wall ms forward min {ft.Wall.Min():F0} median {Median(ft.Wall):F0}, " +
                               $"path min {gt.Wall.Min():F0} median {Median(gt.Wall):F0}; ratio of minima {gt.Wall.Min() / ft.Wall.Min():F2}, of medians {Median(gt.Wall) / Median(ft.Wall):F2}; " +
                               $"process CPU ms forward {Median(ft.Cpu):F0} path {Median(gt.Cpu):F0} (ratio {Median(gt.Cpu) / Median(ft.Cpu):F2}); " +
                               $"runs fwd {string.Join("/", ft.Wall.Select(t => t.ToString("F0")))}, path {string.Join("/", gt.Wall.Select(t => t.ToString("F0")))}; load {BenchModel.Machine().Split("load average ")[1]}");

@@ -20,11 +20,13 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <summary>
     /// Runs whose estimated peak (rows x <see cref="ActivationBytesPerRow"/>) is at most this keep ONNX Runtime's CPU arena
-    /// for the next run; larger runs give its free regions back afterwards, so a large request's activations are not kept
-    /// reserved. Memory given back is faulted in afresh by the next run: for a 16-token explanation that cost more than
-    /// its arithmetic on a loaded machine (benchmarks/README.md), so small runs keep theirs.
+    /// for the next run; larger runs give its free regions back afterwards, so a very large request's activations are not
+    /// kept reserved. Memory given back is faulted in afresh by the next run, which cost more than the gradient arithmetic
+    /// itself: a 50-step explanation ran 3.7x to 4.7x a forward pass at 128 tokens with shrinking, 2.3x without
+    /// (benchmarks/README.md). 1.5 GiB covers 50 rows of 128 tokens of MiniLM (1.26 GB estimated, about 0.6 GB real).
+    /// What stays reserved is at most this per run in flight and session.
     /// </summary>
-    public const long KeptArenaBytes = 256L << 20;
+    public const long KeptArenaBytes = 1536L << 20;
 
     private readonly InferenceSession _forward;
     private readonly InferenceSession _gradient;
