@@ -23,10 +23,11 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     /// for the next run; larger runs give its free regions back afterwards, so a very large request's activations are not
     /// kept reserved. Memory given back is faulted in afresh by the next run, which cost more than the gradient arithmetic
     /// itself: a 50-step explanation ran 3.7x to 4.7x a forward pass at 128 tokens with shrinking, 2.3x without
-    /// (benchmarks/README.md). 1.5 GiB covers 50 rows of 128 tokens of MiniLM (1.26 GB estimated, about 0.6 GB real).
+    /// (benchmarks/README.md). 2.5 GiB covers 50 rows of 128 tokens of MiniLM (2.26 GB estimated, 1.1 GB touched);
+    /// runs of 512 tokens under the default 3 GB run budget (10 rows, 2.95 GB estimated) still give it back.
     /// What stays reserved is at most this per run in flight and session.
     /// </summary>
-    public const long KeptArenaBytes = 1536L << 20;
+    public const long KeptArenaBytes = 2560L << 20;
 
     private readonly InferenceSession _forward;
     private readonly InferenceSession _gradient;
