@@ -9,7 +9,7 @@ namespace BertIgGrpc.Benchmarks;
 /// <summary>
 /// One explanation (50 Gauss-Legendre steps, all interpolation rows in one ONNX Runtime run) against a plain
 /// batched forward pass over as many rows of the same length, on the default MiniLM sentiment classifier.
-/// At 512 tokens both use 10 steps/rows: 50 rows of 512 tokens in one gradient run would need about 11 GB.
+/// At 512 tokens both use 10 steps/rows: 50 rows of 512 tokens in one gradient run are estimated at about 15 GB.
 /// The floor is 2x (forward plus input gradient); see benchmarks/README.md for measured ratios.
 /// </summary>
 [MemoryDiagnoser]
@@ -56,7 +56,7 @@ public class ExplainBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "batched forward, one row per step")]
-    public float[] Forward50Rows() => _runtime.Forward(_ids, _mask, _types, Steps, Tokens).Logits;
+    public float[] ForwardRows() => _runtime.Forward(_ids, _mask, _types, Steps, Tokens).Logits;
 
     [Benchmark(Description = "explanation, one run")]
     public Task<Explanation> Explain()

@@ -126,7 +126,6 @@ internal static class GraphProfiler
         var process = Process.GetCurrentProcess();
         double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
         static long Faults() => File.Exists("/proc/self/stat") ? long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]) : 0;
-        var faults = (Forward: new List<long>(), Path: new List<long>());
         string[] fOut = [gradient.CutInput, gradient.LogitsOutput];
         string[] gOut = [gradient.LogitsOutput, PathModel.GradientSumOutput];
         using var ro = new RunOptions();
