@@ -142,7 +142,7 @@ md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => 
 md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, mean pooled over the attention mask, L2 normalised (the composed graph itself, run by ONNX Runtime).");
 md.AppendLine();
 md.AppendLine("## Training");
-md.AppendLine(inv, $"Head: `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread, float32 with 8-lane sums (same bytes on every machine).");
+md.AppendLine(inv, $"Head: `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread, float32 with 8-lane sums (the same features give the same bytes).");
 md.AppendLine();
 md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}).");
 md.AppendLine();
