@@ -78,7 +78,7 @@ internal static class TrainingSet
                 examples.Add(new Example(Capitalize(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, term)), label, i, weight));
             }
 
-            if (!term.Contains(' ', StringComparison.Ordinal) && AdjectiveEndings.Any(term.EndsWith))
+            if (!term.Contains(' ', StringComparison.Ordinal) && IsAdjectiveLike(term))
             {
                 var template = Negated[random.Next(Negated.Length)];
                 examples.Add(new Example(string.Format(System.Globalization.CultureInfo.InvariantCulture, template, term), 1 - label, i, 0.5 * weight));
@@ -93,6 +93,9 @@ internal static class TrainingSet
 
         return examples;
     }
+
+    /// <summary>Whether a word ends like an English adjective, so "not X" and "X than" read as English.</summary>
+    public static bool IsAdjectiveLike(string term) => AdjectiveEndings.Any(term.EndsWith);
 
     private static IEnumerable<string> Pick(Random random, string[] templates, int count)
     {

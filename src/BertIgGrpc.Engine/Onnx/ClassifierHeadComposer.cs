@@ -1,3 +1,4 @@
+using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Onnx.Proto;
 
 namespace BertIgGrpc.Engine.Onnx;
@@ -46,15 +47,45 @@ public static class ClassifierHeadComposer
     /// <exception cref="OnnxGraphException">The encoder lacks the named output or input, or a shape does not match.</exception>
     public static ModelProto AppendMeanPoolingHead(
         ModelProto encoder, string hiddenOutput, float[,] weight, float[] bias, bool l2Normalize,
+        string outputName = "logits", string attentionMaskInput = "attention_mask") =>
+        AppendMeanPoolingHead(encoder, hiddenOutput, null, null, weight, bias, l2Normalize, outputName, attentionMaskInput);
+
+    /// <summary>
+    /// As <see cref="AppendMeanPoolingHead(ModelProto, string, float[,], float[], bool, string, string)"/>, with the
+    /// head's optional tanh hidden layer <c>tanh(pooled · hiddenWeightᵀ + hiddenBias)</c> between the pooled vector
+    /// and the output layer (MatMul, Add and Tanh, which the gradient builder differentiates).
+    /// </summary>
+    /// <param name="encoder">The encoder; it is not modified.</param>
+    /// <param name="hiddenOutput">The encoder output holding the token states <c>[batch, seq, hidden]</c>.</param>
+    /// <param name="head">The head.</param>
+    /// <param name="l2Normalize">Whether the pooled vector is divided by its L2 norm before the head.</param>
+    /// <param name="outputName">The name of the logits output.</param>
+    /// <param name="attentionMaskInput">The graph input holding the attention mask <c>[batch, seq]</c>.</param>
+    /// <returns>A new model.</returns>
+    public static ModelProto AppendMeanPoolingHead(
+        ModelProto encoder, string hiddenOutput, LinearHead head, bool l2Normalize,
         string outputName = "logits", string attentionMaskInput = "attention_mask")
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return AppendMeanPoolingHead(encoder, hiddenOutput, head.HiddenWeight, head.HiddenBias, head.Weight, head.Bias, l2Normalize, outputName, attentionMaskInput);
+    }
+
+    private static ModelProto AppendMeanPoolingHead(
+        ModelProto encoder, string hiddenOutput, float[,]? hiddenWeight, float[]? hiddenBias, float[,] weight, float[] bias, bool l2Normalize,
+        string outputName, string attentionMaskInput)
     {
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(bias);
         var classes = weight.GetLength(0);
-        var hidden = weight.GetLength(1);
+        var hidden = hiddenWeight?.GetLength(1) ?? weight.GetLength(1);
         if (classes == 0 || bias.Length != classes)
         {
             throw new ArgumentException($"The head has {classes} weight rows but {bias.Length} biases.", nameof(bias));
+        }
+
+        if (hiddenWeight is not null && (hiddenBias?.Length != hiddenWeight.GetLength(0) || weight.GetLength(1) != hiddenWeight.GetLength(0)))
+        {
+            throw new ArgumentException($"The hidden layer has {hiddenWeight.GetLength(0)} units, {hiddenBias?.Length} biases, and the output layer reads {weight.GetLength(1)}.", nameof(hiddenBias));
         }
 
         var builder = new Builder(encoder, hiddenOutput, attentionMaskInput, outputName);
@@ -63,23 +94,36 @@ public static class ClassifierHeadComposer
             throw new OnnxGraphException($"The head expects hidden size {hidden} but encoder output '{hiddenOutput}' has {h}.");
         }
 
-        var pooled = builder.MeanPool(l2Normalize);
-
-        // Stored transposed, [hidden, classes], so the head is a plain MatMul.
-        var weightT = new float[hidden * classes];
-        for (var c = 0; c < classes; c++)
+        var features = builder.MeanPool(l2Normalize);                               // [batch, hidden]
+        if (hiddenWeight is not null)
         {
-            for (var k = 0; k < hidden; k++)
+            var units = hiddenWeight.GetLength(0);
+            var hw = builder.Emit.Floats("hidden_weight", Transposed(hiddenWeight), hidden, units);
+            var hb = builder.Emit.Floats("hidden_bias", hiddenBias!, units);
+            features = builder.Emit.Op("Tanh", [builder.Emit.Add(builder.Emit.MatMul(features, hw), hb)]); // [batch, units]
+        }
+
+        var w = builder.Emit.Floats("weight", Transposed(weight), weight.GetLength(1), classes);
+        var b = builder.Emit.Floats("bias", bias, classes);
+        var projected = builder.Emit.MatMul(features, w);                            // [batch, classes]
+        var logits = builder.Emit.OpTo("Add", [projected, b], outputName);           // [batch, classes]
+        return builder.Finish(logits, outputName, classes);
+    }
+
+    // Stored transposed, [in, out], so each layer is a plain MatMul.
+    private static float[] Transposed(float[,] weight)
+    {
+        var (rows, cols) = (weight.GetLength(0), weight.GetLength(1));
+        var t = new float[rows * cols];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var k = 0; k < cols; k++)
             {
-                weightT[(k * classes) + c] = weight[c, k];
+                t[(k * rows) + r] = weight[r, k];
             }
         }
 
-        var w = builder.Emit.Floats("weight", weightT, hidden, classes);
-        var b = builder.Emit.Floats("bias", bias, classes);
-        var projected = builder.Emit.MatMul(pooled, w);                              // [batch, classes]
-        var logits = builder.Emit.OpTo("Add", [projected, b], outputName);           // [batch, classes]
-        return builder.Finish(logits, outputName, classes);
+        return t;
     }
 
     private sealed class Builder

@@ -54,6 +54,41 @@ public class ClassifierHeadComposerTests
     }
 
     [Fact]
+    public void TanhHiddenLayer_GivesTheLogitsComputedFromThePooledVector()
+    {
+        // A 3-unit hidden layer with fixed pseudo-random weights, in the head JSON layout the trainer writes.
+        var random = new Random(7);
+        var hw = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 384).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray()).ToArray();
+        float[] hb = [0.1f, -0.2f, 0.3f];
+        float[][] w = [[0.5f, -1f, 2f], [-0.5f, 1f, -2f]];
+        float[] b = [0.25f, -0.25f];
+        static string Rows(float[][] rows) => "[" + string.Join(",", rows.Select(r => "[" + string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]")) + "]";
+        static string Row(float[] r) => Rows([r])[1..^1];
+        var head = LinearHead.Parse(System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"hidden_activation\":\"tanh\",\"hidden_weight\":{Rows(hw)},\"hidden_bias\":{Row(hb)},\"weight\":{Rows(w)},\"bias\":{Row(b)}}}"));
+
+        var logits = MiniLm.Run(ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", head, l2Normalize: true).ToByteArray(), SuperbIds, "logits");
+        var pooled = MiniLm.Run(ClassifierHeadComposer.AppendMeanPooling(MiniLm.Encoder, "last_hidden_state", l2Normalize: true).ToByteArray(), SuperbIds, "embedding");
+
+        var h = hw.Select((row, j) => Math.Tanh(row.Zip(pooled, (x, y) => (double)x * y).Sum() + hb[j])).ToArray();
+        Assert.Equal(384, head.Inputs);
+        Assert.Equal(3, head.Hidden);
+        for (var c = 0; c < 2; c++)
+        {
+            Assert.Equal(w[c].Zip(h, (x, y) => x * y).Sum() + b[c], logits[c], 1e-4);
+        }
+    }
+
+    [Fact]
+    public void HiddenLayerWithoutTanh_IsRefused()
+    {
+        var json = "{\"hidden_activation\":\"relu\",\"hidden_weight\":[[1,2]],\"hidden_bias\":[0],\"weight\":[[1],[2]],\"bias\":[0,0]}";
+
+        var ex = Assert.Throws<InvalidDataException>(() => LinearHead.Parse(System.Text.Encoding.UTF8.GetBytes(json)));
+        Assert.Contains("tanh", ex.Message);
+    }
+
+    [Fact]
     public void L2Normalize_PooledVectorHasUnitNorm()
     {
         var model = ClassifierHeadComposer.AppendMeanPooling(MiniLm.Encoder, "last_hidden_state", l2Normalize: true);

@@ -64,9 +64,9 @@ public static class MiniLmSentiment
     {
         ArgumentNullException.ThrowIfNull(head);
         var encoder = ModelProto.Parser.ParseFrom(encoderOnnx);
-        var model = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, HiddenOutput, head.Weight, head.Bias, L2Normalize);
+        var model = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, HiddenOutput, head, L2Normalize);
         opset = Opset.Of(model);
-        model.DocString = $"{Name}: {EncoderPackage} {EncoderPackageVersion} (all-MiniLM-L6-v2) + mean pooling + L2 normalisation + linear sentiment head (labels: {string.Join(", ", Labels)}).";
+        model.DocString = $"{Name}: {EncoderPackage} {EncoderPackageVersion} (all-MiniLM-L6-v2) + mean pooling + L2 normalisation + {(head.HiddenWeight is null ? "linear" : $"{head.HiddenWeight.GetLength(0)}-unit tanh MLP")} sentiment head (labels: {string.Join(", ", Labels)}).";
         return model.ToByteArray();
     }
 }

@@ -1,0 +1,145 @@
+using System.Globalization;
+
+namespace BertIgGrpc.HeadTrainer;
+
+/// <summary>
+/// Phrase-level training sentences built from the lexicon's adjective-like words and <see cref="Phrases"/>: negation
+/// in its usual scopes (label flipped), "X, but Y" / "although X, Y" contrasts where the second clause decides,
+/// comparisons with other films, intensifiers, and stock review idioms. The lexicon sentences teach which words
+/// carry sentiment; these teach how a review's structure turns them.
+/// </summary>
+internal static class Compositions
+{
+    /// <summary>Group ids of idiom sentences start here, above any lexicon entry index.</summary>
+    public const int IdiomGroupBase = 1_000_000;
+
+    private static readonly string[] Aspects =
+    [
+        "the acting", "the plot", "the script", "the soundtrack", "the pacing", "the dialogue", "the cinematography",
+        "the ending", "the cast", "the direction", "the production design", "the humor", "the story", "the main character", "the score",
+        "the camera work", "the editing", "the lead performance", "the first half", "the finale", "the premise", "the writing",
+    ];
+
+    // Adjective-like words for "is X" / "not as X as": stricter than TrainingSet's endings (no adverbs, comparatives or nouns).
+    private static readonly string[] StrictEndings = ["ful", "ous", "ive", "able", "ible", "ic", "al", "less", "ent", "ant", "ing", "ed", "y"];
+
+    private static readonly string[] NotAdjectiveEndings = ["ly", "ity", "ty", "ry", "gy", "phy", "cy", "ism", "ment", "ness"];
+
+    // Short review adjectives the endings miss; used only where the lexicon rates them.
+    private static readonly HashSet<string> CommonAdjectives = new(StringComparer.Ordinal)
+    {
+        "good", "great", "bad", "dull", "poor", "weak", "fun", "nice", "fine", "superb", "awful", "lame", "bland", "smart", "fresh",
+        "stale", "cheap", "dumb", "tense", "warm", "cool", "sweet", "sharp", "brave", "rich", "flat", "sour", "sick", "vile", "cute",
+        "grand", "solid", "vivid", "rigid", "stupid", "tepid", "insipid", "lucid", "splendid", "sordid", "trite", "inept", "absurd",
+        "bold", "clever", "mediocre", "divine", "sublime", "gross", "crude", "false", "fake", "hollow", "obscene", "ugly", "mean", "silly", "lovely", "lively", "friendly", "smelly", "costly", "heavenly",
+    };
+
+    private static readonly string[] Boosters =
+        ["", "", "", "very ", "really ", "truly ", "utterly ", "incredibly ", "so ", "genuinely ", "thoroughly ", "remarkably "];
+
+    // {0} = aspect, {1} = adjective (with booster).
+    private static readonly string[] Clauses =
+        ["{0} is {1}", "{0} was {1}", "{0} feels {1}", "{0} turned out {1}", "{0} is just {1}", "{0} seemed {1}"];
+
+    // {0} = adjective: verdicts on the whole film.
+    private static readonly string[] Verdicts =
+        ["the movie is {0}", "the film as a whole is {0}", "overall it is {0}", "the result is {0}", "in the end it's {0}", "the whole thing feels {0}"];
+
+    // {0} = aspect, {1} = adjective; label flipped.
+    private static readonly string[] NegatedClauses =
+    [
+        "{0} is not {1}.", "{0} isn't {1} at all.", "{0} was never {1}.", "Nobody would call {0} {1}.", "{0} is far from {1}.",
+        "I wouldn't say {0} is {1}.", "{0} is hardly {1}.", "It's not {1}, not even a little.", "Not {1} in the slightest.",
+        "{0} never once felt {1}.", "There's nothing {1} about it.", "I didn't find {0} {1}.",
+    ];
+
+    // {0} = clause A (first), {1} = clause B (decides the label).
+    private static readonly string[] Contrasts =
+    [
+        "{0}, but {1}.", "{0}, but overall {1}.", "Although {0}, {1}.", "{0}; however, {1}.", "{0}, yet {1}.",
+        "While {0}, {1}.", "Sure, {0}, but {1}.", "{0}. Still, {1}.", "Even though {0}, {1}.", "{0}, though in the end {1}.",
+    ];
+
+    private static readonly string[] Others =
+    [
+        "the original", "the first film", "the book", "its predecessor", "the last sequel", "the director's previous film",
+        "most movies this year", "the remake", "the trailer", "the other films in the series", "the animated version",
+        "anything else in theaters", "the TV show", "the studio's last release",
+    ];
+
+    // {0} = other film, {1} = positive adjective. Item2: label.
+    private static readonly (string Template, int Label)[] Comparisons =
+    [
+        ("Better than {0}.", 1), ("Far better than {0}.", 1), ("Even more {1} than {0}.", 1), ("More {1} than {0}.", 1),
+        ("Every bit as {1} as {0}.", 1), ("It outdoes {0} in every way.", 1), ("It improves on {0}.", 1),
+        ("A clear step up from {0}.", 1), ("It makes {0} look tame.", 1), ("Superior to {0}.", 1),
+        ("Worse than {0}.", 0), ("Much worse than {0}.", 0), ("Less {1} than {0}.", 0), ("Not as {1} as {0}.", 0),
+        ("Nowhere near as {1} as {0}.", 0), ("Not half as {1} as {0}.", 0), ("A big step down from {0}.", 0),
+        ("It can't hold a candle to {0}.", 0), ("Inferior to {0} in every way.", 0), ("It lacks everything that made {0} {1}.", 0),
+    ];
+
+    /// <summary>Builds the phrase-level sentences; the same lexicon and seed give the same list in the same order.</summary>
+    public static List<Example> Build(IReadOnlyList<(string Term, double Score)> entries, int seed, ISet<string> exclude)
+    {
+        var random = new Random(seed + 1);
+        // Indices as in TrainingSet (entries rated 2 or more in size), so cross-validation groups match.
+        var adjectives = entries.Where(e => Math.Abs(e.Score) >= 2).Select((e, i) => (e.Term, e.Score, Index: i))
+            .Where(e => !e.Term.Contains(' ', StringComparison.Ordinal) && !e.Term.Contains('\'', StringComparison.Ordinal)
+                && (CommonAdjectives.Contains(e.Term) || (StrictEndings.Any(e.Term.EndsWith) && !NotAdjectiveEndings.Any(e.Term.EndsWith))))
+            .ToList();
+        var positive = adjectives.Where(a => a.Score > 0).ToList();
+        var negative = adjectives.Where(a => a.Score < 0).ToList();
+        var examples = new List<Example>();
+        void Add(string text, int label, int group, double weight)
+        {
+            text = char.ToUpperInvariant(text[0]) + text[1..];
+            if (!exclude.Contains(text.ToLowerInvariant()))
+            {
+                examples.Add(new Example(text, label, group, weight));
+            }
+        }
+
+        foreach (var (term, score, index) in adjectives)
+        {
+            var label = score > 0 ? 1 : 0;
+            var other = label == 1 ? negative : positive;
+            var opposite = other[random.Next(other.Count)].Term;
+            string Clause(string adjective) =>
+                F(Clauses[random.Next(Clauses.Length)], Aspects[random.Next(Aspects.Length)], Boosters[random.Next(Boosters.Length)] + adjective);
+
+            // Negation scope: the adjective is negated, so the sentence reads the other way.
+            Add(F(NegatedClauses[random.Next(NegatedClauses.Length)], Aspects[random.Next(Aspects.Length)], term), 1 - label, index, 1.0);
+
+            // Contrast: this word after "but" decides; and this word before "but" is overruled.
+            Add(F(Contrasts[random.Next(Contrasts.Length)], Clause(opposite), random.Next(2) == 0 ? Clause(term) : F(Verdicts[random.Next(Verdicts.Length)], term)), label, index, 1.0);
+            Add(F(Contrasts[random.Next(Contrasts.Length)], Clause(term), random.Next(2) == 0 ? Clause(opposite) : F(Verdicts[random.Next(Verdicts.Length)], opposite)), 1 - label, index, 1.0);
+
+            // Comparisons use positive adjectives ("not as gripping as", "more gripping than").
+            if (label == 1)
+            {
+                var (template, comparisonLabel) = Comparisons[random.Next(Comparisons.Length)];
+                Add(F(template, Others[random.Next(Others.Length)], term), comparisonLabel, index, 1.0);
+            }
+        }
+
+        // Idioms: each in a few frames, plain and after a contrast with an opposite clause.
+        var idioms = Phrases.Idioms;
+        for (var i = 0; i < idioms.Count; i++)
+        {
+            var (frame, label) = idioms[i];
+            var other = label == 1 ? negative : positive;
+            foreach (var subject in Phrases.Subjects.OrderBy(_ => random.Next()).Take(4))
+            {
+                Add(F(frame, subject) + ".", label, IdiomGroupBase + i, 1.0);
+            }
+
+            var clause = F(Clauses[random.Next(Clauses.Length)], Aspects[random.Next(Aspects.Length)], other[random.Next(other.Count)].Term);
+            Add(F(Contrasts[random.Next(Contrasts.Length)], clause, F(frame, "the movie")), label, IdiomGroupBase + i, 1.0);
+            Add(F(Contrasts[random.Next(Contrasts.Length)], F(frame, "the movie"), F(Verdicts[random.Next(Verdicts.Length)], other[random.Next(other.Count)].Term)), 1 - label, IdiomGroupBase + i, 1.0);
+        }
+
+        return examples;
+    }
+
+    private static string F(string format, params object[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
+}
