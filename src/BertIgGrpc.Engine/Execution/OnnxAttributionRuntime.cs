@@ -64,9 +64,6 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     /// <inheritdoc />
     public long ActivationBytesPerRow(int seqLen) => _cost.BytesPerRow(seqLen);
 
-    /// <summary>Gets the gradient model (for inspection and tests).</summary>
-    public GradientModel GradientModel => _gradientModel;
-
     /// <summary>
     /// Loads <paramref name="definition"/>'s ONNX file, checks its inputs and output, finds the cut, builds the
     /// gradient graph and creates both sessions. Every problem is a <see cref="ModelLoadException"/> naming the model.

@@ -67,7 +67,7 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Same(tiny, registry.Default);
         Assert.Equal(["neg", "pos"], tiny.Labels);
         Assert.Equal(32, tiny.MaxTokens);
-        var prediction = Assert.Single(tiny.Predict(["this movie is good"]));
+        var prediction = Assert.Single(await tiny.PredictAsync(["this movie is good"]));
         Assert.Equal(2, prediction.Logits.Count);
         var explanation = await tiny.ExplainAsync(new ExplainRequestOptions { Text = "this movie is good", TargetLabel = "pos" });
         Assert.Equal(["[CLS]", "this", "movie", "is", "good", "[SEP]"], explanation.Tokens.Select(t => t.Token));
@@ -128,7 +128,7 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
 
         await registry.LoadAsync();
 
-        Assert.Single(registry.Get("tiny").Predict(["good fun"]));
+        Assert.Single(await registry.Get("tiny").PredictAsync(["good fun"]));
     }
 
     [Fact]
