@@ -3,6 +3,7 @@ using BertIgGrpc.Engine.Attribution;
 using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Models.DefaultModel;
+using BertIgGrpc.Engine.Onnx;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BertIgGrpc.Benchmarks;
@@ -34,7 +35,7 @@ public class ExplainBenchmarks
         var (definition, _) = new DefaultModelMaterializer(cache, MiniLmSentiment.DefaultEncoderDllPath, NullLogger.Instance).Materialize();
         var settings = new RuntimeSettings { ExecutionProvider = Environment.GetEnvironmentVariable("BERTIG_EP") ?? "auto" };
         _model = ExplainerModel.Load(definition, settings, NullLogger.Instance);
-        _runtime = OnnxAttributionRuntime.Create(definition, settings, NullLogger.Instance);
+        _runtime = OnnxAttributionRuntime.Create(OnnxModelFile.Load(definition.ModelPath), definition.CutTensor, definition.Output, settings, NullLogger.Instance);
 
         // Single-piece words so that the text is exactly Tokens long with [CLS] and [SEP].
         string[] words = ["the", "movie", "was", "good", "and", "the", "cast", "is", "great"];

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using BertIgGrpc.Engine.Attribution;
 using BertIgGrpc.Engine.Execution;
+using BertIgGrpc.Engine.Onnx;
 using BertIgGrpc.Engine.Tokenization;
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
 
 namespace BertIgGrpc.Engine.Models;
 
@@ -120,7 +122,16 @@ public sealed class ExplainerModel : IDisposable
             throw new ModelLoadException(def.Name, $"cannot read the vocabulary '{def.VocabPath}' or the model '{def.ModelPath}': {e.Message}", e);
         }
 
-        IAttributionRuntime runtime = OnnxAttributionRuntime.Create(def, settings, logger);
+        IAttributionRuntime runtime;
+        try
+        {
+            runtime = OnnxAttributionRuntime.Create(OnnxModelFile.Load(def.ModelPath), def.CutTensor, def.Output, settings, logger);
+        }
+        catch (Exception e) when (e is OnnxGraphException or FileNotFoundException or OnnxRuntimeException or InvalidOperationException)
+        {
+            throw new ModelLoadException(def.Name, e.Message, e);
+        }
+
         runtime = decorate?.Invoke(runtime) ?? runtime;
         try
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using Xunit.Abstractions;
 

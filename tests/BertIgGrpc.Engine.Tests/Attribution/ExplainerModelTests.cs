@@ -1,4 +1,5 @@
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Tests.Tokenization;
 using Microsoft.Extensions.Logging.Abstractions;
