@@ -7,19 +7,25 @@ namespace BertIgGrpc.Server.Grpc;
 /// <summary>Static mappings between the wire contract (bertig.v1) and the engine's records.</summary>
 public sealed partial class ExplainerService
 {
+    /// <summary>Integration steps when the request leaves <c>n_steps</c> at 0 (the contract's default).</summary>
+    internal const int DefaultSteps = EngineAttribution.ExplainRequestOptions.DefaultSteps;
+
+    /// <summary>Adaptive step cap when the request leaves <c>max_steps</c> at 0 (the contract's default).</summary>
+    internal const int DefaultMaxSteps = EngineAttribution.ExplainRequestOptions.DefaultMaxSteps;
+
     internal static EngineAttribution.ExplainRequestOptions ToEngine(ExplainRequest request) => new()
     {
         Text = request.Text,
         TextPair = request.TextPair.Length == 0 ? null : request.TextPair,
         TargetIndex = request.TargetCase == ExplainRequest.TargetOneofCase.TargetIndex ? request.TargetIndex : null,
         TargetLabel = request.TargetCase == ExplainRequest.TargetOneofCase.TargetLabel ? request.TargetLabel : null,
-        Steps = request.NSteps == 0 ? EngineAttribution.ExplainRequestOptions.DefaultSteps : request.NSteps,
+        Steps = request.NSteps == 0 ? DefaultSteps : request.NSteps,
         Method = ToEngine(request.Method),
         Baseline = ToEngine(request.Baseline),
         InternalBatchSize = request.InternalBatchSize,
         MultiplyByInputs = !request.HasMultiplyByInputs || request.MultiplyByInputs,
         Tolerance = request.Tolerance,
-        MaxSteps = request.MaxSteps == 0 ? EngineAttribution.ExplainRequestOptions.DefaultMaxSteps : request.MaxSteps,
+        MaxSteps = request.MaxSteps == 0 ? DefaultMaxSteps : request.MaxSteps,
         Truncate = request.Truncate,
     };
 

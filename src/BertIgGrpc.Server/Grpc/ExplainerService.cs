@@ -80,7 +80,7 @@ public sealed partial class ExplainerService(
         try
         {
             using var lease = await EnterGateAsync(plan.TokenSteps, context, stop.Token);
-            var explanation = await RunExplanationAsync(model, plan, events: null, stop.Token);
+            var explanation = await RunExplanationAsync(model, plan, progress: null, stop.Token);
             return ToProto(explanation);
         }
         catch (OperationCanceledException) when (IsShutdown(context))
@@ -144,14 +144,14 @@ public sealed partial class ExplainerService(
         => shutdown.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
 
     /// <summary>Runs the engine (its ONNX Runtime runs go to the thread pool and are awaited), records the metrics and
-    /// completes <paramref name="events"/> however it ends.</summary>
+    /// completes <paramref name="progress"/> however it ends.</summary>
     private async Task<EngineAttribution.Explanation> RunExplanationAsync(
-        ExplainerModel model, ExplanationPlan plan, ChannelWriter<EngineAttribution.ExplainProgress>? events, CancellationToken cancellationToken)
+        ExplainerModel model, ExplanationPlan plan, ChannelWriter<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
     {
         try
         {
-            var progress = events is null ? null : new EngineAttribution.SynchronousProgress<EngineAttribution.ExplainProgress>(e => events.TryWrite(e));
-            var explanation = await model.ExplainAsync(plan, progress, cancellationToken).ConfigureAwait(false);
+            var events = progress is null ? null : new EngineAttribution.SynchronousProgress<EngineAttribution.ExplainProgress>(e => progress.TryWrite(e));
+            var explanation = await model.ExplainAsync(plan, events, cancellationToken).ConfigureAwait(false);
             metrics.Steps.WithLabels(explanation.Model).Inc(explanation.Steps);
             if (explanation.Elapsed > TimeSpan.Zero)
             {
@@ -164,7 +164,7 @@ public sealed partial class ExplainerService(
         }
         finally
         {
-            events?.TryComplete();
+            progress?.TryComplete();
         }
     }
 
