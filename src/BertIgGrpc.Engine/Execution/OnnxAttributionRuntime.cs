@@ -63,6 +63,9 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     /// <inheritdoc />
     public long ActivationBytesPerRow(int seqLen) => _cost.BytesPerRow(seqLen);
 
+    /// <summary>Gets the gradient model (for inspection and tests).</summary>
+    public GradientModel GradientModel => _gradientModel;
+
     /// <summary>Creates the runtime from an in-memory model. Throws <see cref="OnnxGraphException"/> for unusable graphs.</summary>
     public static OnnxAttributionRuntime Create(ModelProto model, string? cutTensor, string? output, RuntimeSettings settings, ILogger logger)
     {
