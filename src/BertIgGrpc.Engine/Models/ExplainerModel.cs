@@ -158,10 +158,10 @@ public sealed class ExplainerModel : IDisposable
     }
 
     /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
-    public Task<Explanation> ExplainAsync(ExplainRequestOptions request, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<Explanation> ExplainAsync(ExplainRequestOptions request, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return ExplainAsync(Plan(request), progress, cancellationToken);
+        return await ExplainAsync(Plan(request), progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Explains a request planned by <see cref="Plan"/> on this model.</summary>
