@@ -22,7 +22,7 @@ RUN npm run generate && npm run typecheck && node build.mjs --outdir /dashboard
 # --- build: restore and publish the server (framework-dependent, linux-x64) -------------------
 FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION}-noble AS build
 WORKDIR /src
-COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY global.json VERSION Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY protos/ protos/
 COPY src/ src/
 RUN dotnet restore src/BertIgGrpc.Server/BertIgGrpc.Server.csproj -r linux-x64

@@ -15,6 +15,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   libprotobuf-dev               the well-known .proto files (google/protobuf/*.proto) protoc imports
 #   python3-grpcio python3-protobuf   the Python client's runtime (Debian's /usr/bin/python3)
 #   python3-pytest                the Python client's tests
+#   python3-build python3-setuptools python3-wheel   tools/pack-clients.sh: the Python sdist and wheel, offline
+#                                 (`python3 -m build --no-isolation`)
+#   python3-venv python3-pip      PackageInstallTests install the wheel into a fresh venv
 #   openssl                       throw-away TLS certificates of the TypeScript and Python security tests
 #   nginx                         the deployment tests' HTTP/2 gRPC proxy in front of server replicas
 #   zstd xz-utils                 tools/gpu-check (pack.sh and its dry run)
@@ -26,6 +29,11 @@ DEBIAN_PACKAGES=(
   python3-grpcio
   python3-protobuf
   python3-pytest
+  python3-build
+  python3-setuptools
+  python3-wheel
+  python3-venv
+  python3-pip
   openssl
   nginx
   zstd

@@ -1,3 +1,15 @@
 using BenchmarkDotNet.Running;
+using BertIgGrpc.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(BertIgGrpc.Benchmarks.ExplainBenchmarks).Assembly).Run(args);
+switch (args.FirstOrDefault())
+{
+    case "profile":
+        GraphProfiler.Run(args[1..]);
+        break;
+    case "load":
+        await LoadBenchmark.RunAsync(args[1..]);
+        break;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(ExplainBenchmarks).Assembly).Run(args);
+        break;
+}

@@ -5,7 +5,7 @@ src/bertig_client/_gen/ is never committed. Uses grpcio-tools when it is importa
 installs), else the system ``protoc`` with ``grpc_python_plugin`` (Debian's
 protobuf-compiler and protobuf-compiler-grpc).
 
-protoc names Python modules after proto paths (``from bertig.v1 import rules_pb2``), which
+protoc names Python modules after proto paths (``from buf.validate import validate_pb2``), which
 would need the output directory on sys.path and would clash with the real ``google`` and
 ``grpc`` packages; so imports of the generated packages are rewritten to live under
 ``bertig_client._gen``.
@@ -30,12 +30,13 @@ PACKAGE = "bertig_client._gen"
 # (proto root, files relative to it)
 def _inputs(proto_root: Path) -> list[tuple[Path, list[str]]]:
     return [
-        (proto_root, sorted(str(p.relative_to(proto_root)) for p in (proto_root / "bertig").rglob("*.proto"))),
+        (proto_root, sorted(str(p.relative_to(proto_root)) for p in (proto_root / "bertig").rglob("*.proto"))
+         + ["buf/validate/validate.proto"]),
         (VENDOR_ROOT, ["google/rpc/status.proto", "google/rpc/error_details.proto", "grpc/health/v1/health.proto"]),
     ]
 
 # Top-level proto packages we generate; their imports get the bertig_client._gen prefix.
-_GENERATED_ROOTS = ("bertig", "google.rpc", "grpc.health")
+_GENERATED_ROOTS = ("bertig", "buf", "google.rpc", "grpc.health")
 _IMPORT = re.compile(r"^from (" + "|".join(re.escape(r) for r in _GENERATED_ROOTS) + r")((?:\.\w+)*) import ", re.M)
 
 

@@ -1,40 +1,50 @@
 using System;
+using BertIgGrpc.Contracts.Generator.Descriptors;
 using BertIgGrpc.Contracts.Generator.Emit;
-using BertIgGrpc.Contracts.Generator.Model;
-using BertIgGrpc.Contracts.Generator.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
 namespace BertIgGrpc.Contracts.Generator;
 
 /// <summary>
-/// Turns the <c>(bertig.v1.rules)</c> field options of the .proto files given as AdditionalFiles into
-/// <c>Validate()</c> methods and limit constants on the protoc-generated message classes.
+/// Turns the <c>(buf.validate.field)</c> rules of protobuf descriptor sets (base64 <c>*.protoset.b64</c> additional
+/// files, written by protoc in the build) into <c>Validate()</c> methods and limit constants on the protoc-generated
+/// message classes.
 /// </summary>
 /// <remarks>
-/// Pipeline: each .proto file is parsed on its own (<see cref="TrackingNames.ParsedProtoFiles"/>), all files
-/// are bound together because field types may live in other files (<see cref="TrackingNames.ValidationModel"/>),
-/// then diagnostics and one source per message flow to separate outputs. Every model is equatable, so an edit
-/// that does not touch a .proto file leaves all steps cached.
+/// Pipeline: each descriptor set is decoded on its own (<see cref="TrackingNames.DescriptorSets"/>), all files are
+/// bound together because field types may live in other files (<see cref="TrackingNames.ValidationModel"/>), then
+/// diagnostics and one source per message flow to separate outputs. Every model is equatable, so an edit that does
+/// not change a descriptor set leaves all steps cached.
 /// </remarks>
 [Generator(LanguageNames.CSharp)]
 public sealed class ValidationGenerator : IIncrementalGenerator
 {
+    /// <summary>The extension of the additional files the generator reads.</summary>
+    public const string DescriptorSetExtension = ".protoset.b64";
+
+    /// <summary>The MSBuild property (made compiler-visible) that descriptor names are relative to, for diagnostic places.</summary>
+    public const string ProtoRootProperty = "build_property.BertIgProtoRoot";
+
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var protoFiles = context.AdditionalTextsProvider
-            .Where(static text => text.Path.EndsWith(".proto", StringComparison.OrdinalIgnoreCase))
-            .WithTrackingName(TrackingNames.ProtoFiles);
+        var files = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(DescriptorSetExtension, StringComparison.OrdinalIgnoreCase))
+            .WithTrackingName(TrackingNames.DescriptorSetFiles);
 
-        var parsed = protoFiles
-            .Select(static (text, ct) => ProtoParser.Parse(text.Path, text.GetText(ct) ?? SourceText.From(string.Empty), ct))
-            .WithTrackingName(TrackingNames.ParsedProtoFiles);
+        var protoRoot = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue(ProtoRootProperty, out var root) ? root : string.Empty);
 
-        var model = parsed
+        var sets = files
+            .Combine(protoRoot)
+            .Select(static (pair, ct) => SyntaxBuilder.Read(pair.Left.Path, pair.Left.GetText(ct)?.ToString() ?? string.Empty, pair.Right, ct))
+            .WithTrackingName(TrackingNames.DescriptorSets);
+
+        var model = sets
             .Collect()
-            .WithTrackingName(TrackingNames.AllProtoFiles)
-            .Select(static (files, ct) => ValidationModelBuilder.Build(files, ct))
+            .WithTrackingName(TrackingNames.AllDescriptorSets)
+            .Select(static (all, ct) => ValidationModelBuilder.Build(all, ct))
             .WithTrackingName(TrackingNames.ValidationModel);
 
         var diagnostics = model
@@ -61,14 +71,14 @@ public sealed class ValidationGenerator : IIncrementalGenerator
 /// <summary>Names of the tracked pipeline steps, for tests that assert incremental caching.</summary>
 public static class TrackingNames
 {
-    /// <summary>The .proto additional files.</summary>
-    public const string ProtoFiles = nameof(ProtoFiles);
+    /// <summary>The descriptor-set additional files.</summary>
+    public const string DescriptorSetFiles = nameof(DescriptorSetFiles);
 
-    /// <summary>One syntax model per .proto file.</summary>
-    public const string ParsedProtoFiles = nameof(ParsedProtoFiles);
+    /// <summary>One syntax model per descriptor set.</summary>
+    public const string DescriptorSets = nameof(DescriptorSets);
 
-    /// <summary>All syntax models together.</summary>
-    public const string AllProtoFiles = nameof(AllProtoFiles);
+    /// <summary>All descriptor sets together.</summary>
+    public const string AllDescriptorSets = nameof(AllDescriptorSets);
 
     /// <summary>The bound model of all messages with rules and the diagnostics.</summary>
     public const string ValidationModel = nameof(ValidationModel);

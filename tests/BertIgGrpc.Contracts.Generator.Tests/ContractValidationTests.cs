@@ -132,8 +132,10 @@ public sealed class ContractValidationTests
 
         Assert.Equal(
             [
-                new FieldViolation("method", "method must be one of GAUSS_LEGENDRE, RIEMANN_LEFT, RIEMANN_RIGHT, RIEMANN_MIDDLE, RIEMANN_TRAPEZOID (got 99)"),
-                new FieldViolation("baseline", "baseline must be one of PAD, MASK, UNK, ZERO (got -3)"),
+                new FieldViolation("method", "method must be one of INTEGRATION_METHOD_UNSPECIFIED, INTEGRATION_METHOD_GAUSS_LEGENDRE, "
+                    + "INTEGRATION_METHOD_RIEMANN_LEFT, INTEGRATION_METHOD_RIEMANN_RIGHT, INTEGRATION_METHOD_RIEMANN_MIDDLE, "
+                    + "INTEGRATION_METHOD_RIEMANN_TRAPEZOID (got 99)"),
+                new FieldViolation("baseline", "baseline must be one of BASELINE_UNSPECIFIED, BASELINE_PAD, BASELINE_MASK, BASELINE_UNK, BASELINE_ZERO (got -3)"),
             ],
             request.Validate());
     }
@@ -147,7 +149,7 @@ public sealed class ContractValidationTests
             new FieldViolation("target_index", "target_index must be between 0 and 65535 (got 70000)"),
             Assert.Single(request.Validate()));
 
-        // target_label is not set now, so its not_blank rule does not fire; setting it blank does.
+        // target_label is not set now, so its pattern (\S, not blank) rule does not fire; setting it blank does.
         request.TargetLabel = " ";
         Assert.Equal(["target_label"], Fields(request));
         request.ClearTarget();

@@ -19,7 +19,8 @@ internal sealed class InMemoryAdditionalText(string path, string text) : Additio
 /// <summary>Runs <see cref="ValidationGenerator"/> in memory.</summary>
 internal static class GeneratorHarness
 {
-    public const string RulesProtoPath = "/protos/bertig/v1/rules.proto";
+    /// <summary>Where descriptor sets appear to come from (the generator only looks at the extension).</summary>
+    public const string SetPath = "/obj/test" + ValidationGenerator.DescriptorSetExtension;
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
@@ -32,9 +33,16 @@ internal static class GeneratorHarness
         return [.. paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
     });
 
-    public static string RealRulesProto => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "protos", "bertig", "v1", "rules.proto"));
+    /// <summary>The descriptor set of the real contract (protos/bertig/v1/explainer.proto).</summary>
+    public static InMemoryAdditionalText RealContractSet(string setPath = "/obj/bertig" + ValidationGenerator.DescriptorSetExtension)
+        => new(setPath, Convert.ToBase64String(Protoc.RealContract()));
 
-    public static string RealExplainerProto => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "protos", "bertig", "v1", "explainer.proto"));
+    /// <summary>A descriptor-set additional file for the given .proto files (paths relative to the proto root).</summary>
+    public static InMemoryAdditionalText DescriptorSet(params (string Path, string Text)[] protos)
+        => DescriptorSet(SetPath, protos);
+
+    public static InMemoryAdditionalText DescriptorSet(string setPath, params (string Path, string Text)[] protos)
+        => new(setPath, Convert.ToBase64String(Protoc.DescriptorSet(includeImports: true, protos)));
 
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
@@ -50,17 +58,12 @@ internal static class GeneratorHarness
         ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator over the given .proto texts (rules.proto is added) and returns the run result.</summary>
+    /// <summary>Runs the generator over one descriptor set of the given .proto files and returns the run result.</summary>
     public static GeneratorDriverRunResult Run(params (string Path, string Text)[] protos)
         => Run(CreateCompilation(), protos);
 
     public static GeneratorDriverRunResult Run(Compilation compilation, params (string Path, string Text)[] protos)
-    {
-        var texts = protos.Select(p => (AdditionalText)new InMemoryAdditionalText(p.Path, p.Text))
-            .Prepend(new InMemoryAdditionalText(RulesProtoPath, RealRulesProto))
-            .ToArray();
-        return CreateDriver(texts).RunGenerators(compilation).GetRunResult();
-    }
+        => CreateDriver(DescriptorSet(protos)).RunGenerators(compilation).GetRunResult();
 
     /// <summary>The generated source whose hint name ends with <paramref name="hintSuffix"/>.</summary>
     public static string Source(this GeneratorDriverRunResult result, string hintSuffix)

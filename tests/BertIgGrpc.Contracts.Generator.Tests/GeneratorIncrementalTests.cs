@@ -7,24 +7,24 @@ public sealed class GeneratorIncrementalTests
 {
     private static readonly string[] AllSteps =
     [
-        TrackingNames.ProtoFiles,
-        TrackingNames.ParsedProtoFiles,
-        TrackingNames.AllProtoFiles,
+        TrackingNames.DescriptorSetFiles,
+        TrackingNames.DescriptorSets,
+        TrackingNames.AllDescriptorSets,
         TrackingNames.ValidationModel,
         TrackingNames.Diagnostics,
         TrackingNames.MessageSpecs,
     ];
 
-    private static readonly InMemoryAdditionalText Rules = new(GeneratorHarness.RulesProtoPath, GeneratorHarness.RealRulesProto);
-    private static readonly InMemoryAdditionalText Explainer = new("/protos/bertig/v1/explainer.proto", GeneratorHarness.RealExplainerProto);
-    private static readonly InMemoryAdditionalText Order = new("/protos/sample/v1/order.proto", GeneratorOutputTests.OrderProto);
+    private const string OrderPath = "sample/v1/order.proto";
+    private static readonly InMemoryAdditionalText Explainer = GeneratorHarness.RealContractSet();
+    private static readonly InMemoryAdditionalText Order = GeneratorHarness.DescriptorSet("/obj/order" + ValidationGenerator.DescriptorSetExtension, (OrderPath, SampleProtos.OrderProto));
     private static readonly InMemoryAdditionalText Notes = new("/docs/notes.txt", "first draft");
 
     [Fact]
     public void CSharpEdit_AllStepsCachedOrUnchanged()
     {
         var compilation = GeneratorHarness.CreateCompilation("namespace App; public class A { }");
-        var driver = GeneratorHarness.CreateDriver(Rules, Explainer, Order, Notes).RunGenerators(compilation);
+        var driver = GeneratorHarness.CreateDriver(Explainer, Order, Notes).RunGenerators(compilation);
 
         var edited = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace App; public class B { }", GeneratorHarness.ParseOptions));
         var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
@@ -33,31 +33,31 @@ public sealed class GeneratorIncrementalTests
     }
 
     [Fact]
-    public void NonProtoAdditionalFileEdit_AllStepsCachedOrUnchanged()
+    public void OtherAdditionalFileEdit_AllStepsCachedOrUnchanged()
     {
         var compilation = GeneratorHarness.CreateCompilation();
-        var driver = GeneratorHarness.CreateDriver(Rules, Explainer, Order, Notes).RunGenerators(compilation);
+        var driver = GeneratorHarness.CreateDriver(Explainer, Order, Notes).RunGenerators(compilation);
 
         driver = driver.ReplaceAdditionalText(Notes, new InMemoryAdditionalText(Notes.Path, "second draft"));
         var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
 
         AssertAllCachedOrUnchanged(result);
 
-        // ExplainRequest, PredictRequest, Order and Order.Item are still generated (from the cache).
-        Assert.Equal(4, result.GeneratedSources.Length);
+        // ExplainRequest, ExplainUnaryRequest, PredictRequest, Order and Order.Item are still generated (from the cache).
+        Assert.Equal(5, result.GeneratedSources.Length);
     }
 
     [Fact]
     public void ProtoCommentEdit_ModelUnchangedAndSourcesNotRegenerated()
     {
         var compilation = GeneratorHarness.CreateCompilation();
-        var driver = GeneratorHarness.CreateDriver(Rules, Explainer, Order).RunGenerators(compilation);
+        var driver = GeneratorHarness.CreateDriver(Explainer, Order).RunGenerators(compilation);
 
-        // Moves every span in the file, so its syntax model changes; the emit model has no spans and stays equal.
-        driver = driver.ReplaceAdditionalText(Order, new InMemoryAdditionalText(Order.Path, "// a comment\n" + GeneratorOutputTests.OrderProto));
+        // Moves every source span in the set, so its syntax model changes; the emit model has no spans and stays equal.
+        driver = driver.ReplaceAdditionalText(Order, GeneratorHarness.DescriptorSet(Order.Path, (OrderPath, "// a comment\n" + SampleProtos.OrderProto)));
         var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
 
-        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.ParsedProtoFiles));
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, TrackingNames.DescriptorSets));
         Assert.All(Reasons(result, TrackingNames.ValidationModel), r => Assert.Equal(IncrementalStepRunReason.Unchanged, r));
         Assert.All(Reasons(result, TrackingNames.MessageSpecs), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, r.ToString()));
     }
@@ -66,16 +66,16 @@ public sealed class GeneratorIncrementalTests
     public void ProtoRuleEdit_OnlyThatMessageModified()
     {
         var compilation = GeneratorHarness.CreateCompilation();
-        var driver = GeneratorHarness.CreateDriver(Rules, Explainer, Order).RunGenerators(compilation);
+        var driver = GeneratorHarness.CreateDriver(Explainer, Order).RunGenerators(compilation);
 
-        var changed = GeneratorOutputTests.OrderProto.Replace("max_items: 3", "max_items: 5", StringComparison.Ordinal);
-        driver = driver.ReplaceAdditionalText(Order, new InMemoryAdditionalText(Order.Path, changed));
+        var changed = SampleProtos.OrderProto.Replace("map.max_pairs = 3", "map.max_pairs = 5", StringComparison.Ordinal);
+        driver = driver.ReplaceAdditionalText(Order, GeneratorHarness.DescriptorSet(Order.Path, (OrderPath, changed)));
         var result = driver.RunGenerators(compilation).GetRunResult().Results.Single();
 
         var specs = result.TrackedSteps[TrackingNames.MessageSpecs].SelectMany(s => s.Outputs).ToList();
         var modified = specs.Where(o => o.Reason == IncrementalStepRunReason.Modified).Select(o => ((Model.MessageSpec)o.Value).ClassName).ToList();
         Assert.Equal(["Order"], modified);
-        Assert.Equal(4, specs.Count);
+        Assert.Equal(5, specs.Count); // ExplainRequest, ExplainUnaryRequest, PredictRequest, Order, Order.Item
         Assert.Contains("public const int TagsMaxItems = 5;", result.GeneratedSources.Single(s => s.HintName == "Sample.V1.Order.Validation.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 

@@ -65,11 +65,11 @@ public sealed class NginxLoadBalancingTests(ModelCache cache, ITestOutputHelper 
                 {
                     switch (ev.EventCase)
                     {
-                        case ExplainEvent.EventOneofCase.Progress:
+                        case ExplainResponse.EventOneofCase.Progress:
                             Assert.Null(result);
                             progress++;
                             break;
-                        case ExplainEvent.EventOneofCase.Result:
+                        case ExplainResponse.EventOneofCase.Result:
                             result = ev.Result;
                             break;
                     }

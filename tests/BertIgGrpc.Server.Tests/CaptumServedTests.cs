@@ -64,14 +64,14 @@ public sealed class CaptumServedTests(CaptumServedTests.ReferenceServer server) 
     {
         var reference = CaptumReference.Load(file);
 
-        var result = await server.Client.ExplainUnaryAsync(new ExplainRequest
+        var result = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest
         {
             Model = CaptumReference.ModelName,
             Text = reference.Text,
             TargetIndex = reference.Target,
             NSteps = reference.Steps,
             Method = reference.Trapezoid ? IntegrationMethod.RiemannTrapezoid : IntegrationMethod.GaussLegendre,
-        });
+        })).Result;
 
         Assert.Equal(reference.Ids, result.Tokens.Select(t => t.Id));
         Assert.Equal(reference.Steps, result.NSteps);

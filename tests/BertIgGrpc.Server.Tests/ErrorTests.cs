@@ -10,7 +10,7 @@ public sealed class ErrorTests(ServerFixture server)
     private const string Text = "The plot was thin but the acting was superb.";
 
     // Many small batches, so that a stop lands between two of them; the tests hold a gradient run to keep it running.
-    private static ExplainRequest LongRequest() => new() { Text = Text, NSteps = 64, InternalBatchSize = 4 };
+    private static T LongRequest<T>() where T : IExplainParameters, new() => new() { Text = Text, NSteps = 64, InternalBatchSize = 4 };
 
     private const int LongRequestRuns = 64 / 4;
 
@@ -18,7 +18,7 @@ public sealed class ErrorTests(ServerFixture server)
     public async Task ExplainUnary_UnknownModel_ReturnsNotFoundListingLoadedModels()
     {
         var exception = await RpcAssert.ThrowsAsync(StatusCode.NotFound,
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Model = "no-such-model", Text = Text }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Model = "no-such-model", Text = Text }).ResponseAsync);
 
         Assert.Contains("no-such-model", exception.Status.Detail);
         Assert.Contains(ServerFixture.DefaultModel, exception.Status.Detail);
@@ -50,7 +50,7 @@ public sealed class ErrorTests(ServerFixture server)
         var text = string.Join(' ', Enumerable.Repeat("good", maxTokens * 2));
 
         var violation = await RpcAssert.InvalidFieldAsync("text",
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = text }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = text }).ResponseAsync);
 
         Assert.Contains(maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), violation.Description);
         await server.AssertServingAsync();
@@ -60,7 +60,7 @@ public sealed class ErrorTests(ServerFixture server)
     public async Task ExplainUnary_UnknownTargetLabel_ReturnsInvalidArgumentListingLabels()
     {
         var violation = await RpcAssert.InvalidFieldAsync("target_label",
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Text, TargetLabel = "neutral" }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = Text, TargetLabel = "neutral" }).ResponseAsync);
 
         Assert.Contains("negative", violation.Description);
         Assert.Contains("positive", violation.Description);
@@ -71,7 +71,7 @@ public sealed class ErrorTests(ServerFixture server)
     public async Task ExplainUnary_TargetIndexOutOfRange_ReturnsInvalidArgument()
     {
         await RpcAssert.InvalidFieldAsync("target_index",
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Text, TargetIndex = 7 }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = Text, TargetIndex = 7 }).ResponseAsync);
         await server.AssertServingAsync();
     }
 
@@ -85,10 +85,10 @@ public sealed class ErrorTests(ServerFixture server)
         using (var hold = server.Runtime.HoldRuns())
         {
             // The first call holds the only slot (its gradient runs wait for the test); the next one queues.
-            outcomes.Add(StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync));
+            outcomes.Add(StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync));
             await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
             outcomes.AddRange(Enumerable.Range(1, calls - 1)
-                .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest(), cancellationToken: stop.Token).ResponseAsync)));
+                .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync)));
 
             var later = outcomes.Skip(1).ToList();
             var deadline = Task.Delay(TimeSpan.FromMinutes(2));
@@ -116,7 +116,7 @@ public sealed class ErrorTests(ServerFixture server)
         using var cancel = new CancellationTokenSource();
         using (var hold = server.Runtime.HoldRuns())
         {
-            using var call = server.Client.Explain(LongRequest(), cancellationToken: cancel.Token);
+            using var call = server.Client.Explain(LongRequest<ExplainRequest>(), cancellationToken: cancel.Token);
             await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60)); // mid-computation by construction
             var cancelledCalls = server.Calls.CancelledCalls;
             await cancel.CancelAsync();
@@ -146,7 +146,7 @@ public sealed class ErrorTests(ServerFixture server)
         using (var hold = server.Runtime.HoldRuns())
         {
             var cancelledCalls = server.Calls.CancelledCalls;
-            var call = server.Client.ExplainUnaryAsync(LongRequest(), deadline: DateTime.UtcNow.AddSeconds(3)).ResponseAsync;
+            var call = server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), deadline: DateTime.UtcNow.AddSeconds(3)).ResponseAsync;
 
             // The work started before the deadline (its gradient runs are held), so the deadline ends running work.
             await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));

@@ -1,4 +1,5 @@
 using BertIgGrpc.Contracts.V1;
+using Google.Protobuf;
 using Grpc.Core;
 
 namespace BertIgGrpc.Server.Tests;
@@ -19,8 +20,8 @@ public sealed class ExplainTests(ServerFixture server)
 
         Assert.True(events.Count >= 2, $"expected progress events before the result, got {events.Count} event(s)");
         var progress = events[..^1];
-        Assert.All(progress, e => Assert.Equal(ExplainEvent.EventOneofCase.Progress, e.EventCase));
-        Assert.Equal(ExplainEvent.EventOneofCase.Result, events[^1].EventCase);
+        Assert.All(progress, e => Assert.Equal(ExplainResponse.EventOneofCase.Progress, e.EventCase));
+        Assert.Equal(ExplainResponse.EventOneofCase.Result, events[^1].EventCase);
 
         var result = events[^1].Result;
         for (var i = 1; i < progress.Count; i++)
@@ -53,7 +54,8 @@ public sealed class ExplainTests(ServerFixture server)
 
         using var call = server.Client.Explain(request);
         var streamed = (await call.ResponseStream.ReadAllAsync().LastAsync()).Result;
-        var unary = await server.Client.ExplainUnaryAsync(request);
+        // The same fields and numbers: ExplainUnaryRequest reads the streaming request's bytes as itself.
+        var unary = (await server.Client.ExplainUnaryAsync(ExplainUnaryRequest.Parser.ParseFrom(request.ToByteArray()))).Result;
 
         // Wall time is the only field allowed to differ between two runs of the same request.
         streamed.ElapsedMs = 0;
@@ -84,7 +86,7 @@ public sealed class ExplainTests(ServerFixture server)
     public async Task Predict_SameText_MatchesExplainPrediction()
     {
         var predicted = (await server.Client.PredictAsync(new PredictRequest { Texts = { PositiveText } })).Predictions[0];
-        var explained = await server.Client.ExplainUnaryAsync(new ExplainRequest { Text = PositiveText, NSteps = 2 });
+        var explained = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = PositiveText, NSteps = 2 })).Result;
 
         Assert.Equal(explained.Prediction.Label, predicted.Label);
         Assert.Equal(explained.Prediction.Probability, predicted.Probability, 4);
@@ -121,7 +123,7 @@ public sealed class ExplainTests(ServerFixture server)
         var maxTokens = (await server.Client.ListModelsAsync(new ListModelsRequest())).Models.Single(m => m.IsDefault).MaxTokens;
         var text = string.Join(' ', Enumerable.Repeat("good", maxTokens * 2));
 
-        var result = await server.Client.ExplainUnaryAsync(new ExplainRequest { Text = text, NSteps = 1, Truncate = true });
+        var result = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = text, NSteps = 1, Truncate = true })).Result;
 
         Assert.True(result.Truncated);
         Assert.Equal(maxTokens, result.Tokens.Count);

@@ -19,7 +19,7 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
     {
         var watch = Stopwatch.StartNew();
         var exception = await RpcAssert.ThrowsAsync(StatusCode.ResourceExhausted,
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Words(600), Truncate = true, NSteps = 2048 }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = Words(600), Truncate = true, NSteps = 2048 }).ResponseAsync);
 
         // 512 tokens x 2048 steps, refused before admission and before any computation.
         Assert.Contains("BertIg:Limits:MaxTokenSteps", exception.Status.Detail);
@@ -49,7 +49,7 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
     {
         using var stop = new CancellationTokenSource();
         var explanations = Enumerable.Range(0, ServerFixture.MaxConcurrent + ServerFixture.MaxQueue)
-            .Select(_ => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = "Long enough.", NSteps = 2048, InternalBatchSize = 4 }, cancellationToken: stop.Token).ResponseAsync)
+            .Select(_ => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = "Long enough.", NSteps = 2048, InternalBatchSize = 4 }, cancellationToken: stop.Token).ResponseAsync)
             .ToList();
         await WaitUntilAsync(() => server.Gate.Running == ServerFixture.MaxConcurrent && server.Gate.Queued == ServerFixture.MaxQueue);
 
@@ -73,13 +73,13 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
     {
         using var stop = new CancellationTokenSource();
         var large = Enumerable.Range(0, ServerFixture.MaxConcurrent + ServerFixture.MaxQueue)
-            .Select(_ => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = "Long enough.", NSteps = 2048, InternalBatchSize = 4 }, cancellationToken: stop.Token).ResponseAsync)
+            .Select(_ => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = "Long enough.", NSteps = 2048, InternalBatchSize = 4 }, cancellationToken: stop.Token).ResponseAsync)
             .ToList();
         await WaitUntilAsync(() => server.Gate.Running == ServerFixture.MaxConcurrent && server.Gate.Queued == ServerFixture.MaxQueue);
 
         // 16 tokens x 50 steps: the small-request lane, not the queue behind the long explanations.
         var watch = Stopwatch.StartNew();
-        var small = await server.Client.ExplainUnaryAsync(new ExplainRequest { Text = Words(14) }, deadline: DateTime.UtcNow.AddSeconds(60));
+        var small = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = Words(14) }, deadline: DateTime.UtcNow.AddSeconds(60))).Result;
         output.WriteLine($"16-token explanation answered in {watch.ElapsedMilliseconds} ms while the large lane was full");
 
         Assert.Equal(16, small.Tokens.Count);

@@ -120,6 +120,6 @@ public sealed class HostingTests(ServerFixture server)
         var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
 
         Assert.Contains(models.Models, m => m.Name == ServerFixture.DefaultModel);
-        Assert.Equal(ExplainEvent.EventOneofCase.Result, events[^1].EventCase);
+        Assert.Equal(ExplainResponse.EventOneofCase.Result, events[^1].EventCase);
     }
 }

@@ -115,7 +115,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
 
             var queued = new List<Task>
             {
-                client.ExplainUnaryAsync(new ExplainRequest { Text = "Queued behind the streams.", NSteps = 2048 }).ResponseAsync,
+                client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = "Queued behind the streams.", NSteps = 2048 }).ResponseAsync,
                 client.PredictAsync(new PredictRequest { Texts = { Enumerable.Repeat(string.Join(' ', Enumerable.Repeat("queued", 600)), 10) }, Truncate = true }).ResponseAsync,
             };
             var queuedBy = DateTime.UtcNow.AddSeconds(30);

@@ -68,7 +68,7 @@ public sealed class MalformedInputTests(ServerFixture server, Xunit.Abstractions
         var seeds = new (string Method, MethodType Type, byte[] Valid)[]
         {
             ("Predict", MethodType.Unary, new PredictRequest { Texts = { "Great fun.", "Dull." }, Truncate = true }.ToByteArray()),
-            ("ExplainUnary", MethodType.Unary, new ExplainRequest { Text = "Great fun.", NSteps = 1, TargetLabel = "positive" }.ToByteArray()),
+            ("ExplainUnary", MethodType.Unary, new ExplainUnaryRequest { Text = "Great fun.", NSteps = 1, TargetLabel = "positive" }.ToByteArray()),
             ("Explain", MethodType.ServerStreaming, new ExplainRequest { Text = "Dull.", NSteps = 1, Baseline = Contracts.V1.Baseline.Mask }.ToByteArray()),
             ("ListModels", MethodType.Unary, new ListModelsRequest().ToByteArray()),
         };

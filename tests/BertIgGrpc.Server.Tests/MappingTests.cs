@@ -1,5 +1,6 @@
 using BertIgGrpc.Contracts.V1;
 using BertIgGrpc.Server.Grpc;
+using Google.Protobuf;
 using Grpc.Core;
 using EngineAttribution = BertIgGrpc.Engine.Attribution;
 
@@ -26,9 +27,24 @@ public sealed class MappingTests
     }
 
     [Fact]
-    public void ToEngine_SetValues_AreCarriedOver()
+    public void ToEngine_UnspecifiedEnums_SelectTheEngineDefaultsAndResultsNameThem()
     {
-        var options = ExplainerService.ToEngine(new ExplainRequest
+        var options = ExplainerService.ToEngine(new ExplainUnaryRequest { Text = "hi", Method = IntegrationMethod.Unspecified, Baseline = Baseline.Unspecified });
+
+        Assert.Equal(new EngineAttribution.ExplainRequestOptions { Text = "hi" }.Method, options.Method);
+        Assert.Equal(new EngineAttribution.ExplainRequestOptions { Text = "hi" }.Baseline, options.Baseline);
+        // A result reports what was used, never UNSPECIFIED.
+        Assert.Equal(IntegrationMethod.GaussLegendre, ExplainerService.ToProto(options.Method));
+        Assert.Equal(Baseline.Pad, ExplainerService.ToProto(options.Baseline));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ToEngine_SetValues_AreCarriedOver(bool unary)
+    {
+        IExplainParameters request = unary ? new ExplainUnaryRequest() : new ExplainRequest();
+        var options = ExplainerService.ToEngine(Fill(request, new ExplainRequest
         {
             Text = "a",
             TextPair = "b",
@@ -41,7 +57,7 @@ public sealed class MappingTests
             MaxSteps = 300,
             MultiplyByInputs = false,
             Truncate = true,
-        });
+        }));
 
         Assert.Equal("b", options.TextPair);
         Assert.Equal("positive", options.TargetLabel);
@@ -75,17 +91,33 @@ public sealed class MappingTests
     }
 
     [Fact]
-    public void Enums_EveryValue_RoundTrips()
+    public void ToEngine_UndefinedBaseline_ThrowsInvalidArgumentOnBaseline()
     {
-        foreach (var method in Enum.GetValues<IntegrationMethod>())
+        var exception = Assert.Throws<RpcException>(() => ExplainerService.ToEngine(new ExplainUnaryRequest { Text = "a", Baseline = (Baseline)42 }));
+
+        Assert.Equal(StatusCode.InvalidArgument, exception.StatusCode);
+        Assert.Equal("baseline", Assert.Single(RpcAssert.FieldViolations(exception)).Field);
+    }
+
+    [Fact]
+    public void Enums_EveryNamedValue_RoundTrips()
+    {
+        foreach (var method in Enum.GetValues<IntegrationMethod>().Where(m => m != IntegrationMethod.Unspecified))
         {
             Assert.Equal(method, ExplainerService.ToProto(ExplainerService.ToEngine(method)));
         }
 
-        foreach (var baseline in Enum.GetValues<Baseline>())
+        foreach (var baseline in Enum.GetValues<Baseline>().Where(b => b != Baseline.Unspecified))
         {
             Assert.Equal(baseline, ExplainerService.ToProto(ExplainerService.ToEngine(baseline)));
         }
+    }
+
+    // Copies every field through the wire: the two request types share their field numbers.
+    private static IExplainParameters Fill(IExplainParameters target, ExplainRequest source)
+    {
+        ((IMessage)target).MergeFrom(source.ToByteString());
+        return target;
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class UnicodeTextTests(ServerFixture server)
     public async Task ExplainUnary_AccentedWords_AreStrippedNotUnknown()
     {
         const string text = "Héllo café, this movie is superb";
-        var result = await server.Client.ExplainUnaryAsync(new ExplainRequest { Text = text, NSteps = 4 });
+        var result = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = text, NSteps = 4 })).Result;
 
         var tokens = result.Tokens.Select(t => t.Token).ToList();
         Assert.DoesNotContain("[UNK]", tokens);

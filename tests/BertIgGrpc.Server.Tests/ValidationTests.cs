@@ -10,7 +10,7 @@ public sealed class ValidationTests(ServerFixture server)
     private const string Text = "A perfectly fine sentence.";
     private static readonly string OverByteLimit = new('a', 256 * 1024 + 1);
 
-    private static readonly Dictionary<string, Action<ExplainRequest>> ExplainCases = new()
+    private static readonly Dictionary<string, Action<IExplainParameters>> ExplainCases = new()
     {
         ["text empty"] = r => r.Text = "",
         ["text whitespace only"] = r => r.Text = " \t\n ",
@@ -62,12 +62,17 @@ public sealed class ValidationTests(ServerFixture server)
     [InlineData("tolerance one", "tolerance")]
     [InlineData("max_steps negative", "max_steps")]
     [InlineData("max_steps over 2048", "max_steps")]
-    public async Task ExplainUnary_BrokenRule_ReturnsFieldViolation(string rule, string field)
+    public async Task ExplainBoth_BrokenRule_ReturnsFieldViolation(string rule, string field)
     {
-        var request = new ExplainRequest { Text = Text };
-        ExplainCases[rule](request);
+        // Both RPCs' request types carry the same rules (generated Validate() for each).
+        var unary = new ExplainUnaryRequest { Text = Text };
+        ExplainCases[rule](unary);
+        var streaming = new ExplainRequest { Text = Text };
+        ExplainCases[rule](streaming);
 
-        await RpcAssert.InvalidFieldAsync(field, () => server.Client.ExplainUnaryAsync(request).ResponseAsync);
+        await RpcAssert.InvalidFieldAsync(field, () => server.Client.ExplainUnaryAsync(unary).ResponseAsync);
+        using var call = server.Client.Explain(streaming);
+        await RpcAssert.InvalidFieldAsync(field, () => call.ResponseStream.MoveNext());
         await server.AssertServingAsync();
     }
 
@@ -99,7 +104,7 @@ public sealed class ValidationTests(ServerFixture server)
     public async Task ExplainUnary_SeveralBrokenRules_ReportsEveryField()
     {
         var exception = await RpcAssert.ThrowsAsync(StatusCode.InvalidArgument,
-            () => server.Client.ExplainUnaryAsync(new ExplainRequest { Text = "", NSteps = 5000, Tolerance = 2 }).ResponseAsync);
+            () => server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = "", NSteps = 5000, Tolerance = 2 }).ResponseAsync);
 
         var fields = RpcAssert.FieldViolations(exception).Select(v => v.Field).ToHashSet();
         Assert.Superset(new HashSet<string> { "text", "n_steps", "tolerance" }, fields);
@@ -110,14 +115,14 @@ public sealed class ValidationTests(ServerFixture server)
     [Fact]
     public async Task ExplainUnary_ValidBoundaryValues_AreAccepted()
     {
-        var result = await server.Client.ExplainUnaryAsync(new ExplainRequest
+        var result = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest
         {
             Text = Text,
             NSteps = 1,
             InternalBatchSize = 1024,
             TargetIndex = 0,
             Baseline = Baseline.Zero,
-        });
+        })).Result;
 
         Assert.Equal(1, result.NSteps);
         Assert.Equal(0, result.TargetIndex);

@@ -15,6 +15,8 @@ def test_explain_streams_progress_then_result_with_superb_on_top(client: Client)
     assert result.prediction is not None and result.prediction.label == "positive"
     assert result.top_token.token == "superb"
     assert abs(result.convergence_delta) < 0.1 * abs(result.score_input - result.score_baseline) + 1e-3
+    # method and baseline were left unset (UNSPECIFIED): the result names the defaults the server used.
+    assert (result.method, result.baseline) == ("GAUSS_LEGENDRE", "PAD")
 
 
 def test_explain_unary_honours_options(client: Client) -> None:
@@ -22,6 +24,7 @@ def test_explain_unary_honours_options(client: Client) -> None:
 
     assert result.n_steps == 32
     assert result.method == "RIEMANN_TRAPEZOID"
+    assert result.baseline == "PAD"
     assert result.top_token.token == "superb"
 
 
@@ -63,8 +66,11 @@ def test_predict_empty_list_raises_validation_error_for_texts(client: Client) ->
 
 
 def test_unknown_method_name_fails_before_the_network(client: Client) -> None:
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="method must be one of GAUSS_LEGENDRE, RIEMANN_LEFT"):
         client.explain_unary("fine", method="simpson")
+    # UNSPECIFIED is what leaving the option out sends, not a choice by name.
+    with pytest.raises(ValueError, match="baseline must be one of PAD, MASK, UNK, ZERO, not 'unspecified'"):
+        client.explain_unary("fine", baseline="unspecified")
 
 
 def test_errors_are_bertig_errors_with_a_status_code(client: Client) -> None:

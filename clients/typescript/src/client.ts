@@ -5,12 +5,14 @@ import {
   Baseline,
   Explainer,
   ExplainRequestSchema,
+  ExplainUnaryRequestSchema,
   IntegrationMethod,
   ListModelsRequestSchema,
   PredictRequestSchema,
   type ExplainProgress,
   type ExplainRequest,
   type ExplainResult,
+  type ExplainUnaryRequest,
   type ModelInfo,
   type PredictResponse,
 } from "./gen/bertig/v1/explainer_pb.js";
@@ -24,7 +26,10 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What to explain and how; every member is optional and maps to a field of `ExplainRequest`. */
+/**
+ * What to explain and how; every member is optional and maps to a field of `ExplainRequest` (streaming) and
+ * `ExplainUnaryRequest` (unary), which carry the same fields.
+ */
 export interface ExplainOptions extends CallOptions {
   /** Model name; omitted selects the server's default model. */
   readonly model?: string;
@@ -34,7 +39,9 @@ export interface ExplainOptions extends CallOptions {
   readonly target?: number | string;
   /** Integration steps; omitted means the server default (50). */
   readonly nSteps?: number;
+  /** Integration rule; omitted sends UNSPECIFIED, the server's default (Gauss-Legendre). */
   readonly method?: IntegrationMethod;
+  /** Baseline; omitted sends UNSPECIFIED, the server's default (PAD). */
   readonly baseline?: Baseline;
   /** Interpolation rows per ONNX Runtime run; omitted lets the server choose. */
   readonly internalBatchSize?: number;
@@ -141,13 +148,18 @@ export class BertIgClient {
     }
   }
 
-  /** Explains `text` and returns only the final result. */
+  /** Explains `text` and returns only the final result (the ExplainUnary RPC). */
   async explainUnary(text: string, options: ExplainOptions = {}): Promise<ExplainResult> {
+    let response;
     try {
-      return await this.client.explainUnary(toExplainRequest(text, options), callOptions(options));
+      response = await this.client.explainUnary(toExplainUnaryRequest(text, options), callOptions(options));
     } catch (reason) {
       throw toClientError(reason);
     }
+    if (response.result === undefined) {
+      throw new Error("The server answered ExplainUnary without a result.");
+    }
+    return response.result;
   }
 
   /** Classifies one text or several (the server runs them as padded batches). */
@@ -188,26 +200,36 @@ function callOptions(options: CallOptions): { timeoutMs?: number; signal?: Abort
   return { timeoutMs: options.timeoutMs, signal: options.signal };
 }
 
-/** Maps the friendly options onto the generated request message. */
+/** Maps the friendly options onto the request message of the streaming Explain RPC. */
 export function toExplainRequest(text: string, options: ExplainOptions = {}): ExplainRequest {
+  return create(ExplainRequestSchema, explainFields(text, options));
+}
+
+/** Maps the friendly options onto the request message of the ExplainUnary RPC (the same fields). */
+export function toExplainUnaryRequest(text: string, options: ExplainOptions = {}): ExplainUnaryRequest {
+  return create(ExplainUnaryRequestSchema, explainFields(text, options));
+}
+
+// The fields both request types share, as one plain object (each request type is created from it).
+function explainFields(text: string, options: ExplainOptions) {
   const target: ExplainRequest["target"] =
     options.target === undefined
       ? { case: undefined }
       : typeof options.target === "number"
         ? { case: "targetIndex", value: options.target }
         : { case: "targetLabel", value: options.target };
-  return create(ExplainRequestSchema, {
+  return {
     text,
     model: options.model ?? "",
     textPair: options.textPair ?? "",
     target,
     nSteps: options.nSteps ?? 0,
-    method: options.method ?? IntegrationMethod.GAUSS_LEGENDRE,
-    baseline: options.baseline ?? Baseline.PAD,
+    method: options.method ?? IntegrationMethod.UNSPECIFIED,
+    baseline: options.baseline ?? Baseline.UNSPECIFIED,
     internalBatchSize: options.internalBatchSize ?? 0,
     tolerance: options.tolerance ?? 0,
     maxSteps: options.maxSteps ?? 0,
     truncate: options.truncate ?? false,
     multiplyByInputs: options.multiplyByInputs,
-  });
+  };
 }

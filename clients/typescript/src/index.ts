@@ -2,6 +2,7 @@ export {
   BertIgClient,
   bearerAuth,
   toExplainRequest,
+  toExplainUnaryRequest,
   type BertIgClientOptions,
   type CallOptions,
   type ExplainEvent,

@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import {
+  Baseline,
   BertIgClient,
   Code,
   ConnectError,
+  IntegrationMethod,
   ValidationError,
   type ExplainProgress,
   type ExplainResult,
@@ -62,6 +64,9 @@ describe("BertIgClient", () => {
   test("explainUnary returns the same top token as the stream", async () => {
     const result = await client.explainUnary("This movie is superb", { nSteps: 32 });
     assert.equal(result.nSteps, 32);
+    // Method and baseline were left unset (UNSPECIFIED): the result names the defaults the server used.
+    assert.equal(result.method, IntegrationMethod.GAUSS_LEGENDRE);
+    assert.equal(result.baseline, Baseline.PAD);
     assert.equal(topToken(result.tokens).token, "superb");
   });
 
@@ -147,8 +152,13 @@ describe("ghz recipes (checked with buf curl over server reflection)", () => {
   });
 
   test("explain-unary.ghz.json data is accepted via reflection", async () => {
-    const [result] = (await curl("explain-unary.ghz.json")) as [{ tokens: { token: string }[] }];
-    assert.ok(result.tokens.some((t) => t.token === "superb"));
+    // ExplainUnaryResponse wraps the result; the enums come back as their full proto names.
+    const [response] = (await curl("explain-unary.ghz.json")) as [
+      { result: { tokens: { token: string }[]; method: string; baseline: string } },
+    ];
+    assert.ok(response.result.tokens.some((t) => t.token === "superb"));
+    assert.equal(response.result.method, "INTEGRATION_METHOD_GAUSS_LEGENDRE");
+    assert.equal(response.result.baseline, "BASELINE_PAD");
   });
 
   test("explain-stream.ghz.json streams progress then a result via reflection", async () => {

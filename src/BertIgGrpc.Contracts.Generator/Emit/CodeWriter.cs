@@ -32,5 +32,7 @@ internal sealed class CodeWriter
         Line("}");
     }
 
+    public bool IsEmpty => _sb.Length == 0;
+
     public override string ToString() => _sb.ToString();
 }

@@ -1,15 +1,18 @@
 namespace BertIgGrpc.Contracts.Generator.Model;
 
-// The syntax model: what one .proto file says, before names are resolved across files.
+// The syntax model: what one file of a descriptor set declares, before names are resolved across files.
 // Every record has value equality so an unchanged file yields an equal model and the later steps stay cached.
 
-/// <summary>One parsed .proto file.</summary>
-/// <param name="Path">The additional file's path (used for diagnostics and hint names).</param>
+/// <summary>What one descriptor-set additional file holds: its files, or the reason it could not be read.</summary>
+internal sealed record DescriptorSetSyntax(EquatableArray<ProtoFileSyntax> Files, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>One file of a descriptor set.</summary>
+/// <param name="Path">The file's path for diagnostics (the descriptor name, under the proto root when it is known).</param>
 /// <param name="Package">The proto package, empty when none is declared.</param>
 /// <param name="CSharpNamespace">The <c>option csharp_namespace</c> value, or null when absent.</param>
 /// <param name="Messages">Top-level messages (nested ones hang below them).</param>
 /// <param name="Enums">Top-level enums.</param>
-/// <param name="Diagnostics">Syntax errors found while parsing.</param>
+/// <param name="Diagnostics">Problems found while decoding (e.g. unsupported message or oneof rules).</param>
 internal sealed record ProtoFileSyntax(
     string Path,
     string Package,
@@ -37,13 +40,13 @@ internal enum FieldLabel
 
 /// <summary>A field (plain, in a oneof, or a map).</summary>
 /// <param name="Name">The proto field name (snake_case).</param>
-/// <param name="TypeName">The type as written (scalar keyword or a possibly dotted message/enum name); for maps the value type.</param>
+/// <param name="TypeName">A scalar keyword (<c>int32</c>, <c>string</c>) or the absolute message/enum name (<c>.pkg.Msg</c>).</param>
 /// <param name="TypeDisplay">The label and type as written, for messages (e.g. <c>repeated string</c>, <c>map&lt;string, int32&gt;</c>).</param>
-/// <param name="Label">The label.</param>
+/// <param name="Label">The label; <see cref="FieldLabel.Optional"/> only where the field has explicit presence.</param>
 /// <param name="IsMap">True for <c>map&lt;K, V&gt;</c> fields.</param>
-/// <param name="OneofName">The containing oneof, or null.</param>
-/// <param name="Rules">The <c>(bertig.v1.rules)</c> option, or null when the field has none.</param>
-/// <param name="Location">The field name's place.</param>
+/// <param name="OneofName">The containing (real, not synthetic) oneof, or null.</param>
+/// <param name="Rules">The <c>(buf.validate.field)</c> option, or null when the field has none.</param>
+/// <param name="Location">The field declaration's place.</param>
 internal sealed record FieldSyntax(
     string Name,
     string TypeName,
@@ -54,26 +57,36 @@ internal sealed record FieldSyntax(
     RulesSyntax? Rules,
     LocationInfo Location);
 
-/// <summary>The text-format message literal of a rules option, as key/value entries.</summary>
-/// <param name="Entries">The entries in source order (duplicates kept; the binder reports them).</param>
-/// <param name="Location">The whole option's place.</param>
+/// <summary>A decoded <c>buf.validate.FieldRules</c> option, flattened to dotted rule paths.</summary>
+/// <param name="Entries">The set rules in wire order, e.g. <c>string.max_len</c>, <c>repeated.items.string.pattern</c>.</param>
+/// <param name="Location">The field's place.</param>
 internal sealed record RulesSyntax(EquatableArray<RuleEntrySyntax> Entries, LocationInfo Location);
 
-/// <summary>One <c>key: value</c> entry.</summary>
-internal sealed record RuleEntrySyntax(string Key, LocationInfo KeyLocation, RuleValueSyntax Value);
+/// <summary>One set rule: its dotted path below FieldRules and its value.</summary>
+internal sealed record RuleEntrySyntax(string Key, RuleValueSyntax Value);
 
-/// <summary>The lexical kind of a text-format value.</summary>
+/// <summary>The kind of a decoded rule value.</summary>
 internal enum RuleValueKind
 {
-    Identifier,
-    Number,
+    Bool,
+    Integer,
+    Double,
     String,
+    Bytes,
+    Enum,
+
+    /// <summary>A message the decoder does not descend into (e.g. a CEL <c>Rule</c>).</summary>
     Message,
+
+    /// <summary>A packed list (e.g. <c>in</c>, <c>not_in</c>).</summary>
     List,
+
+    /// <summary>A field number that FieldRules does not declare (an extension: predefined rules).</summary>
+    Unknown,
 }
 
-/// <summary>A value in a text-format literal: its kind and the source text (sign included for numbers).</summary>
-internal sealed record RuleValueSyntax(RuleValueKind Kind, string Text, LocationInfo Location);
+/// <summary>A decoded value: its kind and invariant text (decimal, round-trip double, enum value name, raw string).</summary>
+internal sealed record RuleValueSyntax(RuleValueKind Kind, string Text);
 
 /// <summary>An enum declaration with its values in source order.</summary>
 internal sealed record EnumSyntax(string Name, EquatableArray<EnumValueSyntax> Values);

@@ -78,10 +78,11 @@ internal sealed record FieldSpec(
     string? EnumDisplay,
     RuleSet Rules);
 
-/// <summary>The bound rules of one field; unset members impose nothing.</summary>
+/// <summary>The bound rules of one field (for repeated fields the value rules are the item rules); unset members impose nothing.</summary>
+/// <remarks><see cref="IgnoreEmpty"/> is <c>ignore = IGNORE_IF_ZERO_VALUE</c>: no rule applies to the zero value.</remarks>
 internal sealed record RuleSet(
     bool Required,
-    bool NotBlank,
+    string? Pattern,
     uint? MinLen,
     uint? MaxLen,
     ulong? MaxBytes,

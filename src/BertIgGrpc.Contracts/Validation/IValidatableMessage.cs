@@ -1,7 +1,7 @@
 namespace BertIgGrpc.Contracts.Validation;
 
 /// <summary>
-/// Implemented by every message that declares <c>(bertig.v1.rules)</c> options in protos/.
+/// Implemented by every message that declares <c>(buf.validate.field)</c> rules in protos/.
 /// The implementation is emitted at compile time by BertIgGrpc.Contracts.Generator; nothing is hand-written.
 /// </summary>
 public interface IValidatableMessage

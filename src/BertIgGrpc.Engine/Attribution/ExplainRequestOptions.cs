@@ -37,6 +37,12 @@ public sealed record ExplainRequestOptions
     /// <summary>Adaptive step cap when a request does not say (the wire contract's <c>max_steps = 0</c>).</summary>
     public const int DefaultMaxSteps = 2048;
 
+    /// <summary>The integration rule used when none is chosen: Gauss-Legendre (Captum's default).</summary>
+    public const IntegrationMethod DefaultMethod = IntegrationMethod.GaussLegendre;
+
+    /// <summary>The baseline used when none is chosen: <see cref="BaselineKind.Pad"/>.</summary>
+    public const BaselineKind DefaultBaseline = BaselineKind.Pad;
+
     /// <summary>Gets the text to explain. Required.</summary>
     public required string Text { get; init; }
 
@@ -52,11 +58,11 @@ public sealed record ExplainRequestOptions
     /// <summary>Gets the number of integration steps. Defaults to <see cref="DefaultSteps"/>.</summary>
     public int Steps { get; init; } = DefaultSteps;
 
-    /// <summary>Gets the integration rule. Defaults to Gauss-Legendre.</summary>
-    public IntegrationMethod Method { get; init; } = IntegrationMethod.GaussLegendre;
+    /// <summary>Gets the integration rule. Defaults to <see cref="DefaultMethod"/>.</summary>
+    public IntegrationMethod Method { get; init; } = DefaultMethod;
 
-    /// <summary>Gets the baseline. Defaults to <see cref="BaselineKind.Pad"/>.</summary>
-    public BaselineKind Baseline { get; init; } = BaselineKind.Pad;
+    /// <summary>Gets the baseline. Defaults to <see cref="DefaultBaseline"/>.</summary>
+    public BaselineKind Baseline { get; init; } = DefaultBaseline;
 
     /// <summary>Gets the number of interpolation rows per ONNX Runtime run; 0 uses the engine's default.</summary>
     public int InternalBatchSize { get; init; }

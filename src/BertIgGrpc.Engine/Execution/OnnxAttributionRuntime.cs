@@ -17,6 +17,17 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     private const string AttentionMask = ClassifierSignature.AttentionMask;
     private const string TokenTypeIds = ClassifierSignature.TokenTypeIds;
 
+    /// <summary>
+    /// Runs whose estimated peak (rows x <see cref="ActivationBytesPerRow"/>) is at most this keep ONNX Runtime's CPU arena
+    /// for the next run; larger runs give its free regions back afterwards, so a very large request's activations are not
+    /// kept reserved. Memory given back is faulted in afresh by the next run, which cost more than the gradient arithmetic
+    /// itself: a 50-step explanation ran 3.7x to 4.7x a forward pass at 128 tokens with shrinking, 2.3x without
+    /// (benchmarks/README.md). 2.5 GiB covers 50 rows of 128 tokens of MiniLM (2.26 GB estimated, 1.1 GB touched);
+    /// runs of 512 tokens under the default 3 GB run budget (10 rows, 2.95 GB estimated) still give it back.
+    /// What stays reserved is at most this per run in flight and session.
+    /// </summary>
+    public const long KeptArenaBytes = 2560L << 20;
+
     private readonly InferenceSession _forward;
     private readonly InferenceSession _gradient;
     private readonly GradientModel _gradientModel;
@@ -170,7 +181,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var results = Run(_forward, names, values, outputs, cancellationToken);
+            using var results = Run(_forward, names, values, outputs, ShrinksArena(rows, seqLen), cancellationToken);
             return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
         }
         finally
@@ -221,7 +232,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var results = Run(_gradient, names, values, [_gradientModel.LogitsOutput, PathModel.GradientSumOutput], cancellationToken);
+            using var results = Run(_gradient, names, values, [_gradientModel.LogitsOutput, PathModel.GradientSumOutput], ShrinksArena(rows, seqLen), cancellationToken);
             return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
         }
         finally
@@ -230,18 +241,20 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         }
     }
 
+    private bool ShrinksArena(int rows, int seqLen) => rows * _cost.BytesPerRow(seqLen) > KeptArenaBytes;
+
     /// <summary>
     /// Runs <paramref name="session"/> so that <paramref name="cancellationToken"/> stops the run in flight: ONNX Runtime
     /// checks <see cref="RunOptions.Terminate"/> between nodes, so a cancelled run ends within one node, not at its end.
     /// </summary>
     private static IDisposableReadOnlyCollection<OrtValue> Run(
         InferenceSession session, IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values, IReadOnlyCollection<string> outputs,
-        CancellationToken cancellationToken)
+        bool shrinkArena, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
-        // Give the arena's free regions back after each run: a large request's activations are not kept reserved afterwards.
-        runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        // Give the arena's free regions back after a large run (see KeptArenaBytes).
+        if (shrinkArena) runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
         // Disposed before runOptions (reverse order): the callback never touches a disposed RunOptions.
         using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
         try

@@ -13,12 +13,13 @@ public sealed partial class ExplainerService
     /// <summary>Adaptive step cap when the request leaves <c>max_steps</c> at 0 (the contract's default).</summary>
     internal const int DefaultMaxSteps = EngineAttribution.ExplainRequestOptions.DefaultMaxSteps;
 
-    internal static EngineAttribution.ExplainRequestOptions ToEngine(ExplainRequest request) => new()
+    /// <summary>Maps the fields that Explain's and ExplainUnary's requests share (one mapping for both RPCs).</summary>
+    internal static EngineAttribution.ExplainRequestOptions ToEngine(IExplainParameters request) => new()
     {
         Text = request.Text,
         TextPair = request.TextPair.Length == 0 ? null : request.TextPair,
-        TargetIndex = request.TargetCase == ExplainRequest.TargetOneofCase.TargetIndex ? request.TargetIndex : null,
-        TargetLabel = request.TargetCase == ExplainRequest.TargetOneofCase.TargetLabel ? request.TargetLabel : null,
+        TargetIndex = request.HasTargetIndex ? request.TargetIndex : null,
+        TargetLabel = request.HasTargetLabel ? request.TargetLabel : null,
         Steps = request.NSteps == 0 ? DefaultSteps : request.NSteps,
         Method = ToEngine(request.Method),
         Baseline = ToEngine(request.Baseline),
@@ -29,9 +30,11 @@ public sealed partial class ExplainerService
         Truncate = request.Truncate,
     };
 
-    // The validator rejects undefined enum values first; these defaults only guard a request that bypassed it.
+    // UNSPECIFIED (an unset field) selects the engine's default. The validator rejects undefined enum values first;
+    // the last arms only guard a request that bypassed it.
     internal static EngineAttribution.IntegrationMethod ToEngine(IntegrationMethod method) => method switch
     {
+        IntegrationMethod.Unspecified => EngineAttribution.ExplainRequestOptions.DefaultMethod,
         IntegrationMethod.GaussLegendre => EngineAttribution.IntegrationMethod.GaussLegendre,
         IntegrationMethod.RiemannLeft => EngineAttribution.IntegrationMethod.RiemannLeft,
         IntegrationMethod.RiemannRight => EngineAttribution.IntegrationMethod.RiemannRight,
@@ -42,6 +45,7 @@ public sealed partial class ExplainerService
 
     internal static EngineAttribution.BaselineKind ToEngine(Baseline baseline) => baseline switch
     {
+        Baseline.Unspecified => EngineAttribution.ExplainRequestOptions.DefaultBaseline,
         Baseline.Pad => EngineAttribution.BaselineKind.Pad,
         Baseline.Mask => EngineAttribution.BaselineKind.Mask,
         Baseline.Unk => EngineAttribution.BaselineKind.Unk,

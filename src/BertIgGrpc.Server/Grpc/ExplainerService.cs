@@ -32,7 +32,7 @@ public sealed partial class ExplainerService(
     }
 
     /// <inheritdoc />
-    public override async Task Explain(ExplainRequest request, IServerStreamWriter<ExplainEvent> responseStream, ServerCallContext context)
+    public override async Task Explain(ExplainRequest request, IServerStreamWriter<ExplainResponse> responseStream, ServerCallContext context)
     {
         var model = GetModel(request.Model);
         var plan = model.Plan(ToEngine(request)); // invalid or over a limit: refused before admission
@@ -49,11 +49,11 @@ public sealed partial class ExplainerService(
             {
                 await foreach (var step in progress.Reader.ReadAllAsync(context.CancellationToken))
                 {
-                    await responseStream.WriteAsync(new ExplainEvent { Progress = ToProto(step) }, context.CancellationToken);
+                    await responseStream.WriteAsync(new ExplainResponse { Progress = ToProto(step) }, context.CancellationToken);
                 }
 
                 var explanation = await work;
-                await responseStream.WriteAsync(new ExplainEvent { Result = ToProto(explanation) }, context.CancellationToken);
+                await responseStream.WriteAsync(new ExplainResponse { Result = ToProto(explanation) }, context.CancellationToken);
             }
             finally
             {
@@ -72,7 +72,7 @@ public sealed partial class ExplainerService(
     }
 
     /// <inheritdoc />
-    public override async Task<ExplainResult> ExplainUnary(ExplainRequest request, ServerCallContext context)
+    public override async Task<ExplainUnaryResponse> ExplainUnary(ExplainUnaryRequest request, ServerCallContext context)
     {
         var model = GetModel(request.Model);
         var plan = model.Plan(ToEngine(request)); // invalid or over a limit: refused before admission
@@ -81,7 +81,7 @@ public sealed partial class ExplainerService(
         {
             using var lease = await EnterGateAsync(plan.TokenSteps, context, stop.Token);
             var explanation = await RunExplanationAsync(model, plan, progress: null, stop.Token);
-            return ToProto(explanation);
+            return new ExplainUnaryResponse { Result = ToProto(explanation) };
         }
         catch (OperationCanceledException) when (IsShutdown(context))
         {

@@ -55,7 +55,7 @@ public sealed class AuthenticationTests(SecureServerFixture server) : IClassFixt
 
         var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
 
-        Assert.Equal(ExplainEvent.EventOneofCase.Result, events[^1].EventCase);
+        Assert.Equal(ExplainResponse.EventOneofCase.Result, events[^1].EventCase);
     }
 
     [Fact]

@@ -85,10 +85,32 @@ public sealed class BertIgClient : IDisposable
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return ExplainAsync((options ?? new ExplainOptions()).ToRequest(text), options?.Deadline, progress, cancellationToken);
+        options ??= new ExplainOptions();
+        return progress is null
+            ? ExplainAsync(options.ToUnaryRequest(text), options.Deadline, cancellationToken)
+            : ExplainAsync(options.ToRequest(text), options.Deadline, progress, cancellationToken);
     }
 
-    /// <summary>Explains a prepared request; see <see cref="ExplainAsync(string, ExplainOptions?, IProgress{ExplainProgress}?, CancellationToken)"/>.</summary>
+    /// <summary>Explains a prepared request with the unary RPC (ExplainUnary).</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="deadline">The deadline of this call; <c>null</c> uses the default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The explanation.</returns>
+    public async Task<ExplainResult> ExplainAsync(
+        ExplainUnaryRequest request,
+        TimeSpan? deadline = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfInvalid(request);
+        var response = await UnaryAsync("ExplainUnary", o => Stub.ExplainUnaryAsync(request, o), deadline, cancellationToken).ConfigureAwait(false);
+        return response.Result;
+    }
+
+    /// <summary>
+    /// Explains a prepared streaming request; see <see cref="ExplainAsync(string, ExplainOptions?, IProgress{ExplainProgress}?, CancellationToken)"/>.
+    /// Without <paramref name="progress"/> the same fields go out as an <see cref="ExplainUnaryRequest"/>.
+    /// </summary>
     /// <param name="request">The request.</param>
     /// <param name="deadline">The deadline of this call; <c>null</c> uses the default.</param>
     /// <param name="progress">Receives progress events.</param>
@@ -103,7 +125,7 @@ public sealed class BertIgClient : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         ThrowIfInvalid(request);
         return progress is null
-            ? UnaryAsync("ExplainUnary", o => Stub.ExplainUnaryAsync(request, o), deadline, cancellationToken)
+            ? ExplainAsync(request.ToUnaryRequest(), deadline, cancellationToken)
             : ExplainWithProgressAsync(request, deadline, progress, cancellationToken);
     }
 
@@ -116,7 +138,7 @@ public sealed class BertIgClient : IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The events, in server order.</returns>
     /// <exception cref="BertIgValidationException">The request breaks a rule (thrown here, or while enumerating when the server finds it).</exception>
-    public IAsyncEnumerable<ExplainEvent> StreamExplain(string text, ExplainOptions? options = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ExplainResponse> StreamExplain(string text, ExplainOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         return StreamExplain((options ?? new ExplainOptions()).ToRequest(text), options?.Deadline, cancellationToken);
@@ -127,7 +149,7 @@ public sealed class BertIgClient : IDisposable
     /// <param name="deadline">The deadline of the whole stream; <c>null</c> uses the default.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The events, in server order.</returns>
-    public IAsyncEnumerable<ExplainEvent> StreamExplain(ExplainRequest request, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ExplainResponse> StreamExplain(ExplainRequest request, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ThrowIfInvalid(request);
@@ -225,10 +247,10 @@ public sealed class BertIgClient : IDisposable
         {
             switch (ev.EventCase)
             {
-                case ExplainEvent.EventOneofCase.Progress:
+                case ExplainResponse.EventOneofCase.Progress:
                     progress.Report(ev.Progress);
                     break;
-                case ExplainEvent.EventOneofCase.Result:
+                case ExplainResponse.EventOneofCase.Result:
                     return ev.Result;
             }
         }
@@ -236,7 +258,7 @@ public sealed class BertIgClient : IDisposable
         throw new InvalidOperationException("The server closed the Explain stream without a result event.");
     }
 
-    private async IAsyncEnumerable<ExplainEvent> StreamCoreAsync(
+    private async IAsyncEnumerable<ExplainResponse> StreamCoreAsync(
         ExplainRequest request,
         TimeSpan? deadline,
         [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -21,10 +21,10 @@ public sealed record ExplainOptions
     /// <summary>Gets the number of integration steps; <c>null</c> means the server's default (50).</summary>
     public int? Steps { get; init; }
 
-    /// <summary>Gets the integration rule; <c>null</c> means Gauss-Legendre (Captum's default).</summary>
+    /// <summary>Gets the integration rule; <c>null</c> sends UNSPECIFIED: the server's default, Gauss-Legendre (Captum's default).</summary>
     public IntegrationMethod? Method { get; init; }
 
-    /// <summary>Gets the baseline the input is compared against; <c>null</c> means PAD.</summary>
+    /// <summary>Gets the baseline the input is compared against; <c>null</c> sends UNSPECIFIED: the server's default, PAD.</summary>
     public Baseline? Baseline { get; init; }
 
     /// <summary>Gets the interpolation rows per ONNX Runtime run; <c>null</c> lets the server choose.</summary>
@@ -45,11 +45,19 @@ public sealed record ExplainOptions
     /// <summary>Gets the deadline of this call; <c>null</c> uses <see cref="BertIgClientOptions.DefaultDeadline"/>.</summary>
     public TimeSpan? Deadline { get; init; }
 
-    /// <summary>Builds the wire request for <paramref name="text"/>.</summary>
+    /// <summary>Builds the wire request of the streaming Explain RPC for <paramref name="text"/>.</summary>
     /// <param name="text">The text to explain.</param>
     /// <returns>The request; it is not validated here.</returns>
     /// <exception cref="BertIgValidationException">Both <see cref="TargetIndex"/> and <see cref="TargetLabel"/> are set (the proto oneof holds one).</exception>
-    public ExplainRequest ToRequest(string text)
+    public ExplainRequest ToRequest(string text) => Fill(new ExplainRequest(), text);
+
+    /// <summary>Builds the wire request of the ExplainUnary RPC for <paramref name="text"/> (the same fields as <see cref="ToRequest"/>).</summary>
+    /// <param name="text">The text to explain.</param>
+    /// <returns>The request; it is not validated here.</returns>
+    /// <exception cref="BertIgValidationException">Both <see cref="TargetIndex"/> and <see cref="TargetLabel"/> are set (the proto oneof holds one).</exception>
+    public ExplainUnaryRequest ToUnaryRequest(string text) => Fill(new ExplainUnaryRequest(), text);
+
+    private T Fill<T>(T request, string text) where T : IExplainParameters
     {
         ArgumentNullException.ThrowIfNull(text);
         if (TargetIndex is not null && TargetLabel is not null)
@@ -57,19 +65,16 @@ public sealed record ExplainOptions
             throw new BertIgValidationException([new FieldViolation("target", "set either target_index or target_label, not both")]);
         }
 
-        var request = new ExplainRequest
-        {
-            Text = text,
-            Model = Model ?? string.Empty,
-            TextPair = TextPair ?? string.Empty,
-            NSteps = Steps ?? 0,
-            Method = Method ?? IntegrationMethod.GaussLegendre,
-            Baseline = Baseline ?? Contracts.V1.Baseline.Pad,
-            InternalBatchSize = InternalBatchSize ?? 0,
-            Tolerance = Tolerance ?? 0,
-            MaxSteps = MaxSteps ?? 0,
-            Truncate = Truncate,
-        };
+        request.Text = text;
+        request.Model = Model ?? string.Empty;
+        request.TextPair = TextPair ?? string.Empty;
+        request.NSteps = Steps ?? 0;
+        request.Method = Method ?? IntegrationMethod.Unspecified;
+        request.Baseline = Baseline ?? Contracts.V1.Baseline.Unspecified;
+        request.InternalBatchSize = InternalBatchSize ?? 0;
+        request.Tolerance = Tolerance ?? 0;
+        request.MaxSteps = MaxSteps ?? 0;
+        request.Truncate = Truncate;
         if (TargetIndex is { } index)
         {
             request.TargetIndex = index;

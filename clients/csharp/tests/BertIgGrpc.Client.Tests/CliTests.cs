@@ -135,6 +135,18 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Validate_UnspecifiedMethodOrBaseline_IsNotAChoiceAndNotListed()
+    {
+        Assert.False(ExplainSettings.TryParseName<IntegrationMethod>("unspecified", out _));
+        Assert.False(ExplainSettings.TryParseName<Baseline>("UNSPECIFIED", out _));
+
+        var error = new ExplainSettings { Texts = ["t"], Baseline = "unspecified" }.Validate();
+
+        Assert.False(error.Successful);
+        Assert.Equal("--baseline: 'unspecified' is not one of pad, mask, unk, zero.", error.Message);
+    }
+
+    [Fact]
     public void ToExplainOptions_NumericTarget_IsIndexAndWordTarget_IsLabel()
     {
         var byIndex = new ExplainSettings { Texts = ["t"], Target = "1" }.ToExplainOptions();

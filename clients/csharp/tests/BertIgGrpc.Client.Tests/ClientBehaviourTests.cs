@@ -1,4 +1,5 @@
 using BertIgGrpc.Contracts.V1;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
@@ -93,6 +94,27 @@ public sealed class ClientBehaviourTests
         Assert.Equal("positive", request.TargetLabel);
         Assert.True(request.HasMultiplyByInputs);
         Assert.False(request.MultiplyByInputs);
+    }
+
+    [Fact]
+    public void ToRequest_NoOptions_LeavesMethodAndBaselineToTheServer()
+    {
+        var request = new ExplainOptions().ToRequest("t");
+
+        Assert.Equal((IntegrationMethod.Unspecified, Baseline.Unspecified, 0), (request.Method, request.Baseline, request.NSteps));
+    }
+
+    [Fact]
+    public void ToUnaryRequest_SameOptions_SameFieldsAsTheStreamingRequest()
+    {
+        var options = new ExplainOptions { Model = "m", TextPair = "p", TargetIndex = 0, Steps = 7, Method = IntegrationMethod.RiemannLeft, Baseline = Baseline.Zero, Tolerance = 0.1, MaxSteps = 99, MultiplyByInputs = true };
+
+        var unary = options.ToUnaryRequest("t");
+        var streaming = options.ToRequest("t");
+
+        Assert.Equal(streaming.ToByteArray(), unary.ToByteArray());
+        Assert.Equal(unary, streaming.ToUnaryRequest());
+        Assert.True(unary.HasTargetIndex);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public sealed class ExplainFunctionalTests(RealServer server)
         await foreach (var ev in client.StreamExplain(request))
         {
             Assert.Empty(results); // nothing may follow the result
-            if (ev.EventCase == ExplainEvent.EventOneofCase.Progress)
+            if (ev.EventCase == ExplainResponse.EventOneofCase.Progress)
             {
                 progress.Add(ev.Progress);
             }

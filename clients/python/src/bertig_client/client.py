@@ -53,16 +53,18 @@ class Client:
         self._timeout = timeout
 
     def explain(self, text: str, *, model: str = "", text_pair: str = "",
-                target: Union[int, str, None] = None, n_steps: int = 0, method: str = "GAUSS_LEGENDRE",
-                baseline: str = "PAD", internal_batch_size: int = 0, tolerance: float = 0.0,
+                target: Union[int, str, None] = None, n_steps: int = 0, method: Optional[str] = None,
+                baseline: Optional[str] = None, internal_batch_size: int = 0, tolerance: float = 0.0,
                 max_steps: int = 0, truncate: bool = False, multiply_by_inputs: Optional[bool] = None,
                 timeout: Optional[float] = None) -> Iterator[ExplainEvent]:
         """Streams :class:`Progress` events, then one :class:`Result`.
 
         ``target`` is a class index or label (None explains the predicted class); ``method`` and
-        ``baseline`` are IntegrationMethod / Baseline names; zero values mean server defaults.
+        ``baseline`` are IntegrationMethod / Baseline value names, with or without the prefix and in any case
+        ("riemann_trapezoid", "INTEGRATION_METHOD_RIEMANN_TRAPEZOID", "zero"). None and zero values leave the
+        choice to the server (Gauss-Legendre, PAD, 50 steps); results name what was used.
         """
-        request = _explain_request(text, model, text_pair, target, n_steps, method, baseline,
+        request = _explain_request(pb.ExplainRequest, text, model, text_pair, target, n_steps, method, baseline,
                                    internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
         call = self._stub.Explain(request, timeout=self._deadline(timeout))
         try:
@@ -80,15 +82,15 @@ class Client:
             call.cancel()
 
     def explain_unary(self, text: str, *, model: str = "", text_pair: str = "",
-                      target: Union[int, str, None] = None, n_steps: int = 0, method: str = "GAUSS_LEGENDRE",
-                      baseline: str = "PAD", internal_batch_size: int = 0, tolerance: float = 0.0,
+                      target: Union[int, str, None] = None, n_steps: int = 0, method: Optional[str] = None,
+                      baseline: Optional[str] = None, internal_batch_size: int = 0, tolerance: float = 0.0,
                       max_steps: int = 0, truncate: bool = False, multiply_by_inputs: Optional[bool] = None,
                       timeout: Optional[float] = None) -> Result:
-        """Explains ``text`` and returns only the final :class:`Result` (same options as explain)."""
-        request = _explain_request(text, model, text_pair, target, n_steps, method, baseline,
+        """Explains ``text`` with the ExplainUnary RPC and returns the :class:`Result` (same options as explain)."""
+        request = _explain_request(pb.ExplainUnaryRequest, text, model, text_pair, target, n_steps, method, baseline,
                                    internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
         try:
-            return Result.from_proto(self._stub.ExplainUnary(request, timeout=self._deadline(timeout)))
+            return Result.from_proto(self._stub.ExplainUnary(request, timeout=self._deadline(timeout)).result)
         except grpc.RpcError as error:
             raise from_rpc_error(error) from error
 
@@ -153,13 +155,14 @@ class _BearerAuth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterc
         return continuation(self._with_key(client_call_details), request)
 
 
-def _explain_request(text: str, model: str, text_pair: str, target: Union[int, str, None], n_steps: int,
-                     method: str, baseline: str, internal_batch_size: int, tolerance: float, max_steps: int,
-                     truncate: bool, multiply_by_inputs: Optional[bool]) -> pb.ExplainRequest:
-    request = pb.ExplainRequest(
+def _explain_request(message: type, text: str, model: str, text_pair: str, target: Union[int, str, None],
+                     n_steps: int, method: Optional[str], baseline: Optional[str], internal_batch_size: int,
+                     tolerance: float, max_steps: int, truncate: bool, multiply_by_inputs: Optional[bool]):
+    """Builds ``message`` (ExplainRequest or ExplainUnaryRequest: the same fields) from the keyword options."""
+    request = message(
         text=text, model=model, text_pair=text_pair, n_steps=n_steps,
-        method=_enum_value(pb.IntegrationMethod, method, "method"),
-        baseline=_enum_value(pb.Baseline, baseline, "baseline"),
+        method=_enum_value(pb.IntegrationMethod, "INTEGRATION_METHOD_", method, "method"),
+        baseline=_enum_value(pb.Baseline, "BASELINE_", baseline, "baseline"),
         internal_batch_size=internal_batch_size, tolerance=tolerance, max_steps=max_steps, truncate=truncate)
     # bool is an int subclass: a bool target is a caller mistake, not class 0/1.
     if isinstance(target, bool):
@@ -175,9 +178,14 @@ def _explain_request(text: str, model: str, text_pair: str, target: Union[int, s
     return request
 
 
-def _enum_value(enum: object, name: str, parameter: str) -> int:
-    try:
-        return enum.Value(name.upper())  # type: ignore[attr-defined]
-    except ValueError:
-        choices = ", ".join(enum.keys())  # type: ignore[attr-defined]
-        raise ValueError(f"{parameter} must be one of {choices}, not {name!r}") from None
+def _enum_value(enum: object, prefix: str, name: Optional[str], parameter: str) -> int:
+    """The number of a named enum value; None is 0 (UNSPECIFIED: the server's default), which is not a choice by name."""
+    if name is None:
+        return 0
+    choices = {key[len(prefix):]: number for key, number in enum.items()  # type: ignore[attr-defined]
+               if key != prefix + "UNSPECIFIED"}
+    key = name.upper()
+    key = key[len(prefix):] if key.startswith(prefix) else key
+    if key not in choices:
+        raise ValueError(f"{parameter} must be one of {', '.join(choices)}, not {name!r}")
+    return choices[key]

@@ -69,12 +69,12 @@ class Result:
     #: sum(attributions) - (score_input - score_baseline); near 0 means the integral converged.
     convergence_delta: float
     n_steps: int
-    #: IntegrationMethod name, e.g. "GAUSS_LEGENDRE".
+    #: The integration rule used, as its IntegrationMethod value name without the prefix, e.g. "GAUSS_LEGENDRE".
     method: str
     model: str
     execution_provider: str
     elapsed_ms: float
-    #: Baseline name, e.g. "PAD".
+    #: The baseline used, as its Baseline value name without the prefix, e.g. "PAD".
     baseline: str
     truncated: bool
     attribution_sum: float
@@ -96,11 +96,11 @@ class Result:
             score_baseline=m.score_baseline,
             convergence_delta=m.convergence_delta,
             n_steps=m.n_steps,
-            method=pb.IntegrationMethod.Name(m.method),
+            method=pb.IntegrationMethod.Name(m.method).removeprefix("INTEGRATION_METHOD_"),
             model=m.model,
             execution_provider=m.execution_provider,
             elapsed_ms=m.elapsed_ms,
-            baseline=pb.Baseline.Name(m.baseline),
+            baseline=pb.Baseline.Name(m.baseline).removeprefix("BASELINE_"),
             truncated=m.truncated,
             attribution_sum=m.attribution_sum,
         )

@@ -92,7 +92,10 @@ public sealed partial class ExplainSettings : ServerSettings
     [Description("Colour whole words instead of WordPiece tokens (terminal and --html)")]
     public bool Words { get; set; }
 
-    /// <summary>Parses an enum name leniently: case, '_' and '-' are ignored (riemann_left = RiemannLeft).</summary>
+    /// <summary>
+    /// Parses an enum name leniently: case, '_' and '-' are ignored (riemann_left = RiemannLeft). The contract's
+    /// UNSPECIFIED values are not choices: leaving the option out selects the server's default.
+    /// </summary>
     /// <typeparam name="TEnum">The enum.</typeparam>
     /// <param name="value">The user's text.</param>
     /// <param name="result">The value.</param>
@@ -102,7 +105,7 @@ public sealed partial class ExplainSettings : ServerSettings
     {
         ArgumentNullException.ThrowIfNull(value);
         var key = value.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal);
-        foreach (var candidate in Enum.GetValues<TEnum>())
+        foreach (var candidate in Choices<TEnum>())
         {
             if (string.Equals(candidate.ToString(), key, StringComparison.OrdinalIgnoreCase))
             {
@@ -116,9 +119,13 @@ public sealed partial class ExplainSettings : ServerSettings
     }
 
     private static string Names<TEnum>()
-        where TEnum : struct, Enum => string.Join(", ", Enum.GetNames<TEnum>().Select(SnakeCase));
+        where TEnum : struct, Enum => string.Join(", ", Choices<TEnum>().Select(v => SnakeCase(v.ToString())));
 
-    // The proto spelling (RIEMANN_LEFT) in lower case, which is also Captum's spelling of the methods.
+    private static IEnumerable<TEnum> Choices<TEnum>()
+        where TEnum : struct, Enum => Enum.GetValues<TEnum>().Where(v => v.ToString() != "Unspecified");
+
+    // The proto value name without its enum prefix (INTEGRATION_METHOD_RIEMANN_LEFT) in lower case: riemann_left,
+    // which is also Captum's spelling of the methods.
     private static string SnakeCase(string pascal) =>
         string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }
@@ -238,20 +245,20 @@ public sealed class ExplainCommand(IAnsiConsole console) : ServerCommand<Explain
     }
 
     /// <summary>Reads the stream to its result, moving <paramref name="task"/> (when there is a bar) with each progress event.</summary>
-    private static async Task<ExplainResult> FollowAsync(ProgressTask? task, IAsyncEnumerable<ExplainEvent> events, CancellationToken cancellationToken)
+    private static async Task<ExplainResult> FollowAsync(ProgressTask? task, IAsyncEnumerable<ExplainResponse> events, CancellationToken cancellationToken)
     {
         task?.IsIndeterminate = true;
         await foreach (var ev in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             switch (ev.EventCase)
             {
-                case ExplainEvent.EventOneofCase.Progress when task is not null:
+                case ExplainResponse.EventOneofCase.Progress when task is not null:
                     task.IsIndeterminate = false;
                     task.MaxValue = Math.Max(1, ev.Progress.StepsTotal);
                     task.Value = ev.Progress.StepsDone;
                     task.Description = string.Create(CultureInfo.InvariantCulture, $"Integrated gradients {ev.Progress.StepsDone}/{ev.Progress.StepsTotal}");
                     break;
-                case ExplainEvent.EventOneofCase.Result:
+                case ExplainResponse.EventOneofCase.Result:
                     if (task is not null)
                     {
                         task.IsIndeterminate = false;
