@@ -1,3 +1,4 @@
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Models.DefaultModel;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BertIgGrpc.Engine.Attribution;
 using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
+using BertIgGrpc.Engine.Onnx;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BertIgGrpc.Benchmarks;
@@ -34,7 +35,7 @@ public class ExplainBenchmarks
         var definition = BenchModel.Definition();
         var settings = BenchModel.Settings();
         _model = ExplainerModel.Load(definition, settings, NullLogger.Instance);
-        _runtime = OnnxAttributionRuntime.Create(definition, settings, NullLogger.Instance);
+        _runtime = OnnxAttributionRuntime.Create(OnnxModelFile.Load(definition.ModelPath), definition.CutTensor, definition.Output, settings, NullLogger.Instance);
 
         _text = BenchModel.Text(Tokens);
         var encoded = _model.Tokenizer.Encode(_text, null, _model.MaxTokens, truncate: false);

@@ -23,7 +23,7 @@ internal static class GraphProfiler
         var cases = args.Length == 0 ? ["16", "128", "512:16"] : args;
         var definition = BenchModel.Definition();
         var model = OnnxModelFile.Load(definition.ModelPath);
-        using var runtime = OnnxAttributionRuntime.Create(definition, BenchModel.Settings(), NullLogger.Instance);
+        using var runtime = OnnxAttributionRuntime.Create(OnnxModelFile.Load(definition.ModelPath), definition.CutTensor, definition.Output, BenchModel.Settings(), NullLogger.Instance);
         var gradient = runtime.GradientModel;
         var forward = model.Clone();
         var logits = forward.Graph.Output.First(o => o.Name == gradient.LogitsOutput).Clone();

@@ -28,7 +28,7 @@ internal static class LoadBenchmark
         [
             ("explain, 50 steps", rounds, () => model.ExplainAsync(new ExplainRequestOptions { Text = text, Steps = 50 })),
             ("explain, 8 steps", rounds * 3, () => model.ExplainAsync(new ExplainRequestOptions { Text = text, Steps = 8 })),
-            ("predict, 1 text", rounds * 25, () => Task.Run(() => model.Predict([text]))),
+            ("predict, 1 text", rounds * 25, () => model.PredictAsync([text])),
         ];
         foreach (var (name, perCaller, call) in workloads)
         {

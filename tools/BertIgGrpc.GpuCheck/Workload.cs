@@ -113,7 +113,7 @@ internal static class Workload
                 ["steps"] = settings.Steps,
                 ["explain_one_run_ms"] = await MedianMs(settings.Repeats, () => model.ExplainAsync(oneRun)),
                 ["explain_default_batch_ms"] = await MedianMs(settings.Repeats, () => model.ExplainAsync(byDefault)),
-                ["forward_same_rows_ms"] = await MedianMs(settings.Repeats, () => Task.FromResult(model.Predict(forwardRows))),
+                ["forward_same_rows_ms"] = await MedianMs(settings.Repeats, () => model.PredictAsync(forwardRows)),
             });
         }
 
@@ -125,7 +125,7 @@ internal static class Workload
         var predictTexts = Enumerable.Range(0, settings.PredictTexts)
             .Select(i => TextOfLength(model, 16 + i * 7 % Math.Max(1, settings.ConcurrentLength - 16)))
             .ToArray();
-        var predictMs = await MedianMs(Math.Max(1, settings.Repeats / 3), () => Task.FromResult(model.Predict(predictTexts)));
+        var predictMs = await MedianMs(Math.Max(1, settings.Repeats / 3), () => model.PredictAsync(predictTexts));
 
         return new JsonObject
         {

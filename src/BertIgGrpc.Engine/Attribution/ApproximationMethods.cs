@@ -16,13 +16,20 @@ public static class ApproximationMethods
     // Nodes cost O(n^2) to compute; adaptive mode and repeated requests ask for the same few n.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, (double[] Nodes, double[] Weights)> GaussCache = new();
 
+    /// <summary>Gets the fewest steps <paramref name="method"/> takes: 1 for Gauss-Legendre, 2 for the Riemann rules.</summary>
+    public static int MinimumSteps(IntegrationMethod method) => method == IntegrationMethod.GaussLegendre ? 1 : 2;
+
     /// <summary>Returns the points and weights of <paramref name="method"/> with <paramref name="steps"/> points.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">Riemann rules need more than one step, Gauss-Legendre at least one.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer steps than <see cref="MinimumSteps"/>.</exception>
     public static IntegrationPoints Get(IntegrationMethod method, int steps)
     {
+        if (steps < MinimumSteps(method))
+        {
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"{method} needs at least {MinimumSteps(method)} step(s).");
+        }
+
         if (method == IntegrationMethod.GaussLegendre)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
             var (nodes, weights) = GaussCache.GetOrAdd(steps, LegendreGauss);
             var alphas = new double[steps];
             var stepSizes = new double[steps];
@@ -34,11 +41,6 @@ public static class ApproximationMethods
             }
 
             return new IntegrationPoints(alphas, stepSizes);
-        }
-
-        if (steps <= 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, "Riemann rules need more than one step.");
         }
 
         var n = (double)steps;

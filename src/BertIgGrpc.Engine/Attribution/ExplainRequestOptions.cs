@@ -31,6 +31,18 @@ public enum BaselineKind
 /// <summary>One explanation request for the engine.</summary>
 public sealed record ExplainRequestOptions
 {
+    /// <summary>Integration steps when a request does not say (the wire contract's <c>n_steps = 0</c>).</summary>
+    public const int DefaultSteps = 50;
+
+    /// <summary>Adaptive step cap when a request does not say (the wire contract's <c>max_steps = 0</c>).</summary>
+    public const int DefaultMaxSteps = 2048;
+
+    /// <summary>The integration rule used when none is chosen: Gauss-Legendre (Captum's default).</summary>
+    public const IntegrationMethod DefaultMethod = IntegrationMethod.GaussLegendre;
+
+    /// <summary>The baseline used when none is chosen: <see cref="BaselineKind.Pad"/>.</summary>
+    public const BaselineKind DefaultBaseline = BaselineKind.Pad;
+
     /// <summary>Gets the text to explain. Required.</summary>
     public required string Text { get; init; }
 
@@ -43,14 +55,8 @@ public sealed record ExplainRequestOptions
     /// <summary>Gets the target class label; alternative to <see cref="TargetIndex"/>.</summary>
     public string? TargetLabel { get; init; }
 
-    /// <summary>Gets the number of integration steps. Defaults to 50.</summary>
-    public int Steps { get; init; } = 50;
-
-    /// <summary>The integration rule used when none is chosen: Gauss-Legendre (Captum's default).</summary>
-    public const IntegrationMethod DefaultMethod = IntegrationMethod.GaussLegendre;
-
-    /// <summary>The baseline used when none is chosen: <see cref="BaselineKind.Pad"/>.</summary>
-    public const BaselineKind DefaultBaseline = BaselineKind.Pad;
+    /// <summary>Gets the number of integration steps. Defaults to <see cref="DefaultSteps"/>.</summary>
+    public int Steps { get; init; } = DefaultSteps;
 
     /// <summary>Gets the integration rule. Defaults to <see cref="DefaultMethod"/>.</summary>
     public IntegrationMethod Method { get; init; } = DefaultMethod;
@@ -67,8 +73,8 @@ public sealed record ExplainRequestOptions
     /// <summary>Gets the adaptive tolerance on |delta| / |F(x) - F(baseline)|; 0 disables adaptive steps.</summary>
     public double Tolerance { get; init; }
 
-    /// <summary>Gets the step cap in adaptive mode. Defaults to 2048.</summary>
-    public int MaxSteps { get; init; } = 2048;
+    /// <summary>Gets the step cap in adaptive mode. Defaults to <see cref="DefaultMaxSteps"/>.</summary>
+    public int MaxSteps { get; init; } = DefaultMaxSteps;
 
     /// <summary>Gets whether texts over the model's token limit are cut instead of rejected.</summary>
     public bool Truncate { get; init; }

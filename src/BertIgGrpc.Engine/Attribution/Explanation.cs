@@ -25,11 +25,7 @@ public sealed record Prediction(string Label, int Index, double Probability, IRe
 /// <param name="StepsTotal">Steps planned (it may grow in adaptive mode).</param>
 /// <param name="PartialTokens">Tokens with the attributions accumulated so far.</param>
 /// <param name="Elapsed">Time since the explanation started.</param>
-public sealed record ExplainProgress(int StepsDone, int StepsTotal, IReadOnlyList<TokenAttribution> PartialTokens, TimeSpan Elapsed)
-{
-    /// <summary>Gets the position of the explained text in a multi-text call (0 for a single text).</summary>
-    public int TextIndex { get; init; }
-}
+public sealed record ExplainProgress(int StepsDone, int StepsTotal, IReadOnlyList<TokenAttribution> PartialTokens, TimeSpan Elapsed);
 
 /// <summary>The result of one explanation.</summary>
 public sealed record Explanation

@@ -1,5 +1,4 @@
 using BertIgGrpc.Engine.Autodiff;
-using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Onnx;
 using BertIgGrpc.Engine.Onnx.Proto;
 using Microsoft.Extensions.Logging;
@@ -77,24 +76,6 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <summary>Gets the gradient model (for inspection and tests).</summary>
     public GradientModel GradientModel => _gradientModel;
-
-    /// <summary>
-    /// Loads <paramref name="definition"/>'s ONNX file, checks its inputs and output, finds the cut, builds the
-    /// gradient graph and creates both sessions. Every problem is a <see cref="ModelLoadException"/> naming the model.
-    /// </summary>
-    public static OnnxAttributionRuntime Create(ModelDefinition definition, RuntimeSettings settings, ILogger logger)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        try
-        {
-            var model = OnnxModelFile.Load(definition.ModelPath);
-            return Create(model, definition.CutTensor, definition.Output, settings, logger);
-        }
-        catch (Exception ex) when (ex is OnnxGraphException or FileNotFoundException or OnnxRuntimeException or InvalidOperationException)
-        {
-            throw new ModelLoadException(definition.Name, ex.Message, ex);
-        }
-    }
 
     /// <summary>Creates the runtime from an in-memory model. Throws <see cref="OnnxGraphException"/> for unusable graphs.</summary>
     public static OnnxAttributionRuntime Create(ModelProto model, string? cutTensor, string? output, RuntimeSettings settings, ILogger logger)

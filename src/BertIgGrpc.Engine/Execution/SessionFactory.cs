@@ -1,4 +1,3 @@
-using BertIgGrpc.Engine.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 

@@ -1,3 +1,5 @@
+using BertIgGrpc.Engine.Execution;
+
 namespace BertIgGrpc.Engine.Models;
 
 /// <summary>Engine configuration, bound from the <c>BertIg</c> configuration section.</summary>
@@ -37,7 +39,7 @@ public sealed class BertIgOptions
     /// Gets or sets the interpolation rows per ONNX Runtime run on CPU when a request leaves it at 0. Defaults to 25. On
     /// CUDA such requests get as many rows per run as the memory budget (<c>Limits:MaxRunMemoryMB</c>) allows.
     /// </summary>
-    public int DefaultInternalBatchSize { get; set; } = 25;
+    public int DefaultInternalBatchSize { get; set; } = RuntimeSettings.StandardInternalBatchSize;
 
     /// <summary>Gets or sets the per-request limits and the memory budget of one ONNX Runtime run (section <c>BertIg:Limits</c>).</summary>
     public BertIgLimitsOptions Limits { get; set; } = new();
@@ -55,47 +57,6 @@ public sealed class BertIgOptions
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
         return Path.Combine(root, "bertig");
-    }
-}
-
-/// <summary>Per-request limits and the memory budget, bound from <c>BertIg:Limits</c>. Checked before any work is done.</summary>
-public sealed class BertIgLimitsOptions
-{
-    /// <summary>The configuration section name.</summary>
-    public const string SectionName = "BertIg:Limits";
-
-    /// <summary>
-    /// Gets or sets the largest tokens x steps of one explanation (steps: <c>n_steps</c>, or <c>max_steps</c> in adaptive
-    /// mode); 0 or less: no limit. Defaults to 131072 (512 tokens x 256 steps).
-    /// </summary>
-    public long MaxTokenSteps { get; set; } = 512 * 256;
-
-    /// <summary>
-    /// Gets or sets the largest sum of tokens over the texts of one Predict; 0 or less: no limit. Defaults to 32768
-    /// (64 texts of 512 tokens).
-    /// </summary>
-    public long MaxPredictTokens { get; set; } = 32768;
-
-    /// <summary>
-    /// Gets or sets the memory one ONNX Runtime run may take, in MiB: the engine picks the rows per run (at most the
-    /// request's <c>internal_batch_size</c>) from the model's estimated activation memory per row. 0 or less: sized so
-    /// that one explanation per processor, each with its runs in flight, fits in half of the memory available to the
-    /// process. Defaults to 0.
-    /// </summary>
-    public int MaxRunMemoryMB { get; set; }
-
-    /// <summary>Gets the effective memory budget of one run in bytes.</summary>
-    /// <param name="runsInFlight">Runs one explanation keeps in flight.</param>
-    public long ResolveMaxRunMemoryBytes(int runsInFlight)
-    {
-        if (MaxRunMemoryMB > 0)
-        {
-            return MaxRunMemoryMB * 1024L * 1024L;
-        }
-
-        // TotalAvailableMemoryBytes honours container limits (cgroups) as well as the machine's memory.
-        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        return Math.Max(64L * 1024 * 1024, available / 2 / (Environment.ProcessorCount * (long)Math.Max(1, runsInFlight)));
     }
 }
 

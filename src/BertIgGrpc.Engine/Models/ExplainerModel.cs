@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using BertIgGrpc.Engine.Attribution;
 using BertIgGrpc.Engine.Execution;
+using BertIgGrpc.Engine.Onnx;
 using BertIgGrpc.Engine.Tokenization;
 using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
 
 namespace BertIgGrpc.Engine.Models;
 
@@ -13,13 +15,13 @@ namespace BertIgGrpc.Engine.Models;
 /// </summary>
 public sealed class ExplainerModel : IDisposable
 {
-    /// <summary>Texts per forward run in <see cref="Predict(PredictionPlan, CancellationToken)"/> (fewer when the memory budget says so).</summary>
+    /// <summary>Texts per forward run in <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> (fewer when the memory budget says so).</summary>
     private const int PredictBatchSize = 32;
 
     private readonly ModelDefinition _definition;
     private readonly BertTextTokenizer _tokenizer;
     private readonly IAttributionRuntime _runtime;
-    private readonly RuntimeSettings _settings;
+    private readonly RequestPlanner _planner;
     private readonly LayerIntegratedGradients _integratedGradients;
     private int _disposed;
 
@@ -49,9 +51,8 @@ public sealed class ExplainerModel : IDisposable
         _definition = definition;
         _tokenizer = tokenizer;
         _runtime = runtime;
-        _settings = settings;
-        RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.DefaultRunsInFlight);
-        _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId, LayerIntegratedGradients.DefaultRunsInFlight, MaxRowsPerRun);
+        RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight);
+        _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId, MaxRowsPerRun);
         Name = definition.Name;
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
@@ -60,6 +61,7 @@ public sealed class ExplainerModel : IDisposable
         Sha256 = sha256 ?? "";
         ExecutionProvider = runtime.ExecutionProvider;
         HiddenSize = runtime.HiddenSize;
+        _planner = new RequestPlanner(this, tokenizer, settings);
     }
 
     /// <summary>Gets the model name.</summary>
@@ -120,7 +122,16 @@ public sealed class ExplainerModel : IDisposable
             throw new ModelLoadException(def.Name, $"cannot read the vocabulary '{def.VocabPath}' or the model '{def.ModelPath}': {e.Message}", e);
         }
 
-        IAttributionRuntime runtime = OnnxAttributionRuntime.Create(def, settings, logger);
+        IAttributionRuntime runtime;
+        try
+        {
+            runtime = OnnxAttributionRuntime.Create(OnnxModelFile.Load(def.ModelPath), def.CutTensor, def.Output, settings, logger);
+        }
+        catch (Exception e) when (e is OnnxGraphException or FileNotFoundException or OnnxRuntimeException or InvalidOperationException)
+        {
+            throw new ModelLoadException(def.Name, e.Message, e);
+        }
+
         runtime = decorate?.Invoke(runtime) ?? runtime;
         try
         {
@@ -143,53 +154,38 @@ public sealed class ExplainerModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return Prepare(request);
+        return _planner.Plan(request);
+    }
+
+    /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
+    public async Task<Explanation> ExplainAsync(ExplainRequestOptions request, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return await ExplainAsync(Plan(request), progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Explains a request planned by <see cref="Plan"/> on this model.</summary>
+    /// <remarks>
+    /// Every ONNX Runtime run goes to the thread pool once and is awaited; the caller's thread is never blocked on it.
+    /// <paramref name="progress"/> is called synchronously and in order, once per gradient run, on the thread that
+    /// finished it; a caller that streams the events should hand them to a channel rather than block.
+    /// Cancellation stops the run in flight and surfaces as <see cref="OperationCanceledException"/>.
+    /// </remarks>
     public async Task<Explanation> ExplainAsync(ExplanationPlan plan, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (!ReferenceEquals(plan.Model, this))
-        {
-            throw new ArgumentException($"The plan was made by model '{plan.Model.Name}', not '{Name}'.", nameof(plan));
-        }
-
-        var results = await Task.Run(() => ExplainCore([plan], progress, cancellationToken), cancellationToken).ConfigureAwait(false);
-        return results[0];
-    }
-
-    /// <summary>Explains one text. Throws <see cref="InvalidExplainRequestException"/> for input the model cannot take.</summary>
-    /// <remarks>
-    /// The work runs on a thread-pool thread. <paramref name="progress"/> is called on that thread, synchronously and in
-    /// order, once per gradient run; a caller that streams the events should hand them to a channel rather than block.
-    /// Cancellation is observed between gradient runs and surfaces as <see cref="OperationCanceledException"/>.
-    /// </remarks>
-    public async Task<Explanation> ExplainAsync(ExplainRequestOptions request, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var results = await ExplainManyAsync([request], progress, cancellationToken).ConfigureAwait(false);
-        return results[0];
+        CheckOwner(plan.Model);
+        using var activity = EngineTelemetry.StartExplain(Name, 1);
+        var stopwatch = Stopwatch.StartNew();
+        var integrationProgress = progress is null ? null
+            : new SynchronousProgress<IgProgress>(p => progress.Report(ExplanationResults.Progress(plan, p, stopwatch.Elapsed)));
+        var results = await _integratedGradients.AttributeAsync([plan.Input], plan.Settings, integrationProgress, cancellationToken).ConfigureAwait(false);
+        return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed);
     }
 
     /// <summary>
-    /// Explains several texts in one call; their rows are batched together, each with its own target. Requests with
-    /// different integration settings (steps, method, batch size, zero vs token baseline, ...) run as separate groups.
-    /// Progress events carry <see cref="ExplainProgress.TextIndex"/>, the request's position in <paramref name="requests"/>.
-    /// </summary>
-    public Task<IReadOnlyList<Explanation>> ExplainManyAsync(IReadOnlyList<ExplainRequestOptions> requests, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-        // Validation and tokenization are cheap and throw the caller's errors synchronously-in-task; the
-        // integration loop is CPU-bound, so it runs on the thread pool rather than the caller's thread.
-        return Task.Run(() => ExplainCore(Prepare(requests), progress, cancellationToken), cancellationToken);
-    }
-
-    /// <summary>
-    /// Validates and tokenizes texts for <see cref="Predict(PredictionPlan, CancellationToken)"/> and checks them against
+    /// Validates and tokenizes texts for <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> and checks them against
     /// <c>BertIg:Limits:MaxPredictTokens</c>, without running the model.
     /// </summary>
     /// <exception cref="InvalidExplainRequestException">A text is null, over the token limit without <paramref name="truncate"/>, or alone over <c>MaxPredictTokens</c> (field <c>texts</c>).</exception>
@@ -198,60 +194,23 @@ public sealed class ExplainerModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(texts);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var encoded = new EncodedText[texts.Count];
-        var maxTokens = _settings.Limits.MaxPredictTokens;
-        long tokens = 0;
-        for (var i = 0; i < texts.Count; i++)
-        {
-            if (texts[i] is null)
-            {
-                throw new InvalidExplainRequestException("texts", $"texts[{i}] is null.");
-            }
-
-            try
-            {
-                encoded[i] = _tokenizer.Encode(texts[i], null, MaxTokens, truncate);
-            }
-            catch (InvalidExplainRequestException e)
-            {
-                throw new InvalidExplainRequestException("texts", $"texts[{i}]: {e.Message}");
-            }
-
-            if (maxTokens > 0 && encoded[i].Length > maxTokens)
-            {
-                throw new InvalidExplainRequestException("texts", $"texts[{i}] has {encoded[i].Length} tokens, more than BertIg:Limits:MaxPredictTokens ({maxTokens}) allows for a whole request.");
-            }
-
-            tokens += encoded[i].Length;
-        }
-
-        if (maxTokens > 0 && tokens > maxTokens)
-        {
-            throw new RequestLimitExceededException("BertIg:Limits:MaxPredictTokens", tokens, maxTokens,
-                $"The texts have {tokens} tokens together, more than BertIg:Limits:MaxPredictTokens ({maxTokens}); send fewer or shorter texts per request.");
-        }
-
-        return new PredictionPlan(this, encoded, tokens);
+        return _planner.PlanPrediction(texts, truncate);
     }
 
     /// <summary>Classifies texts in padded batches.</summary>
     /// <exception cref="InvalidExplainRequestException">A text is null or over the token limit without <paramref name="truncate"/> (field <c>texts</c>).</exception>
     /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> texts, bool truncate = false, CancellationToken cancellationToken = default)
-        => Predict(PlanPrediction(texts, truncate), cancellationToken);
+    public Task<IReadOnlyList<Prediction>> PredictAsync(IReadOnlyList<string> texts, bool truncate = false, CancellationToken cancellationToken = default)
+        => PredictAsync(PlanPrediction(texts, truncate), cancellationToken);
 
     /// <summary>Classifies texts planned by <see cref="PlanPrediction"/>, in padded batches within the memory budget.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
-    public IReadOnlyList<Prediction> Predict(PredictionPlan plan, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Prediction>> PredictAsync(PredictionPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (!ReferenceEquals(plan.Model, this))
-        {
-            throw new ArgumentException($"The plan was made by model '{plan.Model.Name}', not '{Name}'.", nameof(plan));
-        }
-
+        CheckOwner(plan.Model);
         var encoded = plan.Encoded;
         var predictions = new Prediction[encoded.Count];
         var classes = _runtime.NumClasses;
@@ -272,25 +231,13 @@ public sealed class ExplainerModel : IDisposable
                 rows++;
             }
 
-            var ids = new long[rows * seqLen];                          // [rows, S]
-            var mask = new long[rows * seqLen];                         // [rows, S]
-            var types = new long[rows * seqLen];                        // [rows, S]
+            var texts = encoded.Skip(first).Take(rows).ToArray();
+            var batch = PaddedBatch.Create(texts.Select(e => e.Ids).ToArray(), texts.Select(e => e.TokenTypeIds).ToArray(), _tokenizer.PadId);
+            var logits = await Task.Run(() => _runtime.Logits(batch.Ids, batch.Mask, batch.Types, batch.Rows, batch.SeqLen, cancellationToken), cancellationToken)
+                .ConfigureAwait(false); // [rows, C]
             for (var r = 0; r < rows; r++)
             {
-                var e = encoded[first + r];
-                for (var s = 0; s < seqLen; s++)
-                {
-                    var real = s < e.Length;
-                    ids[r * seqLen + s] = real ? e.Ids[s] : _tokenizer.PadId;
-                    mask[r * seqLen + s] = real ? 1 : 0;
-                    types[r * seqLen + s] = real ? e.TokenTypeIds[s] : 0;
-                }
-            }
-
-            var logits = _runtime.Logits(ids, mask, types, rows, seqLen, cancellationToken); // [rows, C]
-            for (var r = 0; r < rows; r++)
-            {
-                predictions[first + r] = ToPrediction(logits.AsSpan(r * classes, classes).ToArray());
+                predictions[first + r] = Logits.ToPrediction(logits.AsSpan(r * classes, classes).ToArray(), Labels);
             }
 
             first += rows;
@@ -308,211 +255,11 @@ public sealed class ExplainerModel : IDisposable
         }
     }
 
-    private ExplanationPlan[] Prepare(IReadOnlyList<ExplainRequestOptions> requests)
+    private void CheckOwner(ExplainerModel owner)
     {
-        var prepared = new ExplanationPlan[requests.Count];
-        for (var i = 0; i < requests.Count; i++)
+        if (!ReferenceEquals(owner, this))
         {
-            prepared[i] = Prepare(requests[i] ?? throw new ArgumentNullException(nameof(requests), $"requests[{i}] is null."));
+            throw new ArgumentException($"The plan was made by model '{owner.Name}', not '{Name}'.", "plan");
         }
-
-        return prepared;
-    }
-
-    private IReadOnlyList<Explanation> ExplainCore(IReadOnlyList<ExplanationPlan> prepared, IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
-    {
-        using var activity = EngineTelemetry.StartExplain(Name, prepared.Count);
-        var stopwatch = Stopwatch.StartNew();
-        var explanations = new Explanation[prepared.Count];
-        foreach (var group in Enumerable.Range(0, prepared.Count).GroupBy(i => (prepared[i].Settings, prepared[i].Request.Baseline == BaselineKind.Zero)))
-        {
-            var members = group.ToArray();
-            var inputs = members.Select(i => prepared[i].Input).ToArray();
-            IProgress<IgProgress>? groupProgress = progress is null ? null : new SynchronousProgress(p =>
-            {
-                foreach (var (i, partial) in members.Select((i, k) => (i, p.PartialTokenAttributions[k])))
-                {
-                    if (partial is not null)
-                    {
-                        progress.Report(new ExplainProgress(p.StepsDone, p.StepsTotal, TokenAggregation.Tokens(prepared[i].Encoded, partial), stopwatch.Elapsed) { TextIndex = i });
-                    }
-                }
-            });
-
-            var results = _integratedGradients.Attribute(inputs, group.Key.Settings, groupProgress, cancellationToken);
-            for (var k = 0; k < members.Length; k++)
-            {
-                using var resultActivity = EngineTelemetry.StartResult();
-                var i = members[k];
-                var result = results[k];
-                var encoded = prepared[i].Encoded;
-                explanations[i] = new Explanation
-                {
-                    Tokens = TokenAggregation.Tokens(encoded, result.TokenAttributions),
-                    Words = TokenAggregation.Words(encoded, result.TokenAttributions),
-                    Prediction = ToPrediction(result.InputLogits),
-                    TargetIndex = result.Target,
-                    TargetLabel = Labels[result.Target],
-                    ScoreInput = result.ScoreInput,
-                    ScoreBaseline = result.ScoreBaseline,
-                    ConvergenceDelta = result.ConvergenceDelta,
-                    AttributionSum = result.AttributionSum,
-                    Steps = result.Steps,
-                    Method = prepared[i].Request.Method,
-                    Baseline = prepared[i].Request.Baseline,
-                    Model = Name,
-                    ExecutionProvider = ExecutionProvider,
-                    Truncated = encoded.Truncated,
-                    Elapsed = stopwatch.Elapsed,
-                };
-            }
-        }
-
-        return explanations;
-    }
-
-    private ExplanationPlan Prepare(ExplainRequestOptions request)
-    {
-        if (string.IsNullOrWhiteSpace(request.Text))
-        {
-            throw new InvalidExplainRequestException("text", "text must not be empty or blank.");
-        }
-
-        if (!Enum.IsDefined(request.Method))
-        {
-            throw new InvalidExplainRequestException("method", $"Unknown integration method {(int)request.Method}.");
-        }
-
-        if (!Enum.IsDefined(request.Baseline))
-        {
-            throw new InvalidExplainRequestException("baseline", $"Unknown baseline {(int)request.Baseline}.");
-        }
-
-        var minimumSteps = request.Method == IntegrationMethod.GaussLegendre ? 1 : 2;
-        if (request.Steps < minimumSteps)
-        {
-            throw new InvalidExplainRequestException("n_steps", $"n_steps is {request.Steps}; {request.Method} needs at least {minimumSteps}.");
-        }
-
-        if (request.InternalBatchSize < 0)
-        {
-            throw new InvalidExplainRequestException("internal_batch_size", $"internal_batch_size is {request.InternalBatchSize}; it must be 0 (server default) or positive.");
-        }
-
-        if (double.IsNaN(request.Tolerance) || request.Tolerance < 0 || request.Tolerance >= 1)
-        {
-            throw new InvalidExplainRequestException("tolerance", $"tolerance is {request.Tolerance}; it must be in [0, 1).");
-        }
-
-        if (request.Tolerance > 0 && request.MaxSteps < request.Steps)
-        {
-            throw new InvalidExplainRequestException("max_steps", $"max_steps ({request.MaxSteps}) is below n_steps ({request.Steps}).");
-        }
-
-        var target = ResolveTarget(request);
-        var encoded = _tokenizer.Encode(request.Text, request.TextPair, MaxTokens, request.Truncate);
-        int[]? baselineIds = request.Baseline switch
-        {
-            BaselineKind.Pad => encoded.BaselineIds(_tokenizer.PadId),
-            BaselineKind.Mask => encoded.BaselineIds(_tokenizer.MaskId),
-            BaselineKind.Unk => encoded.BaselineIds(_tokenizer.UnkId),
-            _ => null,
-        };
-
-        // On a GPU few large runs pay (each run has a fixed cost of launches and copies): rows per run then come from the
-        // memory budget alone, hundreds for short texts. On CPU the default keeps progress events frequent.
-        var batchSize = request.InternalBatchSize > 0 ? request.InternalBatchSize
-            : ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
-            : Math.Max(1, _settings.DefaultInternalBatchSize);
-        var settings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
-        var tokenSteps = CheckTokenSteps(encoded.Length, settings.MaxSteps, minimumSteps);
-        return new ExplanationPlan(this, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), settings, tokenSteps);
-    }
-
-    /// <summary>Checks tokens x steps (the adaptive cap in adaptive mode) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.</summary>
-    private long CheckTokenSteps(int tokens, int steps, int minimumSteps)
-    {
-        var figure = tokens * (long)steps;
-        var limit = _settings.Limits.MaxTokenSteps;
-        if (limit <= 0 || figure <= limit)
-        {
-            return figure;
-        }
-
-        if (tokens * (long)minimumSteps > limit)
-        {
-            // No step count would do: the text itself is too long for this server.
-            throw new InvalidExplainRequestException("text",
-                $"The text has {tokens} tokens; even {minimumSteps} step(s) would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it or set truncate.");
-        }
-
-        throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-            $"The request needs {tokens} tokens x {steps} steps = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens} steps for this text, or a shorter text.");
-    }
-
-    private int? ResolveTarget(ExplainRequestOptions request)
-    {
-        if (request.TargetIndex is { } index)
-        {
-            if (request.TargetLabel is not null)
-            {
-                throw new InvalidExplainRequestException("target_label", "Set either target_index or target_label, not both.");
-            }
-
-            if (index < 0 || index >= Labels.Count)
-            {
-                throw new InvalidExplainRequestException("target_index", $"target_index {index} is out of range; model '{Name}' has classes 0 to {Labels.Count - 1}.");
-            }
-
-            return index;
-        }
-
-        if (request.TargetLabel is { } label)
-        {
-            for (var i = 0; i < Labels.Count; i++)
-            {
-                if (string.Equals(Labels[i], label, StringComparison.Ordinal))
-                {
-                    return i;
-                }
-            }
-
-            // Accept a different casing only when it picks exactly one label.
-            var folded = Enumerable.Range(0, Labels.Count).Where(i => string.Equals(Labels[i], label, StringComparison.OrdinalIgnoreCase)).ToArray();
-            if (folded.Length == 1)
-            {
-                return folded[0];
-            }
-
-            throw new InvalidExplainRequestException("target_label", $"Unknown target_label '{label}'. Model '{Name}' has labels: {string.Join(", ", Labels)}.");
-        }
-
-        return null;
-    }
-
-    private Prediction ToPrediction(float[] logits)
-    {
-        // Softmax in double, shifted by the maximum for stability.
-        var max = logits.Max();
-        var exp = logits.Select(l => Math.Exp(l - max)).ToArray();
-        var total = exp.Sum();
-        var probabilities = exp.Select(e => (float)(e / total)).ToArray();
-        var best = 0;
-        for (var i = 1; i < logits.Length; i++)
-        {
-            if (logits[i] > logits[best])
-            {
-                best = i;
-            }
-        }
-
-        return new Prediction(Labels[best], best, exp[best] / total, logits, probabilities);
-    }
-
-
-    /// <summary>Calls back on the reporting thread, in order (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
-    private sealed class SynchronousProgress(Action<IgProgress> report) : IProgress<IgProgress>
-    {
-        public void Report(IgProgress value) => report(value);
     }
 }

@@ -32,7 +32,7 @@ public sealed class ExplanationPlan
     internal IgSettings Settings { get; }
 }
 
-/// <summary>Texts tokenized for <see cref="ExplainerModel.Predict(PredictionPlan, CancellationToken)"/>, within the limits (<see cref="ExplainerModel.PlanPrediction"/>).</summary>
+/// <summary>Texts tokenized for <see cref="ExplainerModel.PredictAsync(PredictionPlan, CancellationToken)"/>, within the limits (<see cref="ExplainerModel.PlanPrediction"/>).</summary>
 public sealed class PredictionPlan
 {
     internal PredictionPlan(ExplainerModel model, IReadOnlyList<EncodedText> encoded, long tokens)

@@ -161,11 +161,7 @@ public static class ClassifierHeadComposer
             HiddenSize = dims is { Count: 3 } && dims[2].HasDimValue ? (int)dims[2].DimValue : null;
             _batchDim = dims is { Count: 3 } ? dims[0].Clone() : new TensorShapeProto.Types.Dimension { DimParam = "batch" };
 
-            var opset = Opset.Of(_model);
-            if (opset < Opset.Minimum)
-            {
-                throw new OnnxGraphException($"The encoder's opset {opset} is older than {Opset.Minimum}.");
-            }
+            var opset = Opset.Supported(_model, "encoder");
 
             HashSet<string> names = [.. _graph.Node.SelectMany(n => n.Output), .. _graph.Initializer.Select(t => t.Name), .. _graph.Input.Select(i => i.Name)];
             if (names.Contains(outputName) && outputName != hiddenOutput)

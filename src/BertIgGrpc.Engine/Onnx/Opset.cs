@@ -21,6 +21,16 @@ public static class Opset
         return (int)model.OpsetImport.Where(o => IsDefaultDomain(o.Domain)).Select(o => o.Version).DefaultIfEmpty(1).Max();
     }
 
+    /// <summary>Gets the model's opset, checked against <see cref="Minimum"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="role">What the model is, for the message (e.g. <c>encoder</c>).</param>
+    /// <exception cref="OnnxGraphException">The opset is older than <see cref="Minimum"/>.</exception>
+    public static int Supported(ModelProto model, string role)
+    {
+        var opset = Of(model);
+        return opset >= Minimum ? opset : throw new OnnxGraphException($"The {role}'s opset {opset} is older than {Minimum}.");
+    }
+
     /// <summary>
     /// Whether <paramref name="opType"/> takes its axes as an input rather than an attribute: ReduceSum, Squeeze and
     /// Unsqueeze from opset 13, the other reductions from opset 18.

@@ -8,10 +8,10 @@ namespace BertIgGrpc.Server.Grpc;
 public sealed partial class ExplainerService
 {
     /// <summary>Integration steps when the request leaves <c>n_steps</c> at 0 (the contract's default).</summary>
-    internal const int DefaultSteps = 50;
+    internal const int DefaultSteps = EngineAttribution.ExplainRequestOptions.DefaultSteps;
 
     /// <summary>Adaptive step cap when the request leaves <c>max_steps</c> at 0 (the contract's default).</summary>
-    internal const int DefaultMaxSteps = 2048;
+    internal const int DefaultMaxSteps = EngineAttribution.ExplainRequestOptions.DefaultMaxSteps;
 
     /// <summary>Maps the fields that Explain's and ExplainUnary's requests share (one mapping for both RPCs).</summary>
     internal static EngineAttribution.ExplainRequestOptions ToEngine(IExplainParameters request) => new()

@@ -41,18 +41,10 @@ public sealed partial class ExplainerService(
         {
             using var lease = await EnterGateAsync(plan.TokenSteps, context, stop.Token);
 
-            // The engine reports after every internal batch on its own thread; a channel keeps the events in
-            // order and lets this handler write them while the computation goes on.
+            // The engine reports after every internal batch on the thread that finished it; a channel keeps the events
+            // in order and lets this handler write them while the computation goes on.
             var progress = Channel.CreateUnbounded<EngineAttribution.ExplainProgress>(new UnboundedChannelOptions { SingleReader = true });
-            var work = RunExplanationAsync(model, plan, new ChannelProgress(progress.Writer), stop.Token)
-                .ContinueWith(
-                    static (task, writer) => { ((ChannelWriter<EngineAttribution.ExplainProgress>)writer!).TryComplete(); return task; },
-                    progress.Writer,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default)
-                .Unwrap();
-
+            var work = RunExplanationAsync(model, plan, progress.Writer, stop.Token);
             try
             {
                 await foreach (var step in progress.Reader.ReadAllAsync(context.CancellationToken))
@@ -69,7 +61,7 @@ public sealed partial class ExplainerService(
                 if (!work.IsCompleted)
                 {
                     await stop.CancelAsync();
-                    await work.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
         }
@@ -107,7 +99,7 @@ public sealed partial class ExplainerService(
         {
             // Predict shares the explanations' slots: a large batch costs as much as an explanation.
             using var lease = await EnterGateAsync(plan.Tokens, context, stop.Token);
-            var predictions = await Task.Run(() => model.Predict(plan, stop.Token), stop.Token);
+            var predictions = await model.PredictAsync(plan, stop.Token);
 
             // Finished just as the caller gave up: report what the caller saw, not OK.
             context.CancellationToken.ThrowIfCancellationRequested();
@@ -151,24 +143,30 @@ public sealed partial class ExplainerService(
     private bool IsShutdown(ServerCallContext context)
         => shutdown.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested;
 
-    private Task<EngineAttribution.Explanation> RunExplanationAsync(
-        ExplainerModel model, ExplanationPlan plan, IProgress<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
-        => Task.Run(
-            async () =>
+    /// <summary>Runs the engine (its ONNX Runtime runs go to the thread pool and are awaited), records the metrics and
+    /// completes <paramref name="progress"/> however it ends.</summary>
+    private async Task<EngineAttribution.Explanation> RunExplanationAsync(
+        ExplainerModel model, ExplanationPlan plan, ChannelWriter<EngineAttribution.ExplainProgress>? progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var events = progress is null ? null : new EngineAttribution.SynchronousProgress<EngineAttribution.ExplainProgress>(e => progress.TryWrite(e));
+            var explanation = await model.ExplainAsync(plan, events, cancellationToken).ConfigureAwait(false);
+            metrics.Steps.WithLabels(explanation.Model).Inc(explanation.Steps);
+            if (explanation.Elapsed > TimeSpan.Zero)
             {
-                // Task.Run: the engine computes synchronously between its awaits, and the handler must stay free to stream.
-                var explanation = await model.ExplainAsync(plan, progress, cancellationToken).ConfigureAwait(false);
-                metrics.Steps.WithLabels(explanation.Model).Inc(explanation.Steps);
-                if (explanation.Elapsed > TimeSpan.Zero)
-                {
-                    metrics.StepsPerSecond.WithLabels(explanation.Model).Observe(explanation.Steps / explanation.Elapsed.TotalSeconds);
-                }
+                metrics.StepsPerSecond.WithLabels(explanation.Model).Observe(explanation.Steps / explanation.Elapsed.TotalSeconds);
+            }
 
-                ServerLog.Explained(logger, explanation.Model, explanation.Steps, explanation.Tokens.Count, explanation.TargetLabel,
-                    explanation.ConvergenceDelta, explanation.Elapsed.TotalMilliseconds, explanation.ExecutionProvider);
-                return explanation;
-            },
-            cancellationToken);
+            ServerLog.Explained(logger, explanation.Model, explanation.Steps, explanation.Tokens.Count, explanation.TargetLabel,
+                explanation.ConvergenceDelta, explanation.Elapsed.TotalMilliseconds, explanation.ExecutionProvider);
+            return explanation;
+        }
+        finally
+        {
+            progress?.TryComplete();
+        }
+    }
 
     private IDisposable ThrowBusy(ServerCallContext context)
     {
@@ -179,11 +177,4 @@ public sealed partial class ExplainerService(
     private static void ThrowUnavailable(string reason) => throw RpcErrors.Unavailable(reason);
 
     private static RpcException ShuttingDown() => RpcErrors.Unavailable("the server is shutting down and stopped this call; retry");
-
-    /// <summary>Forwards engine progress into the channel synchronously, so events keep their order
-    /// (<see cref="Progress{T}"/> would post them to the thread pool and could reorder them).</summary>
-    private sealed class ChannelProgress(ChannelWriter<EngineAttribution.ExplainProgress> writer) : IProgress<EngineAttribution.ExplainProgress>
-    {
-        public void Report(EngineAttribution.ExplainProgress value) => writer.TryWrite(value);
-    }
 }

@@ -1,17 +1,7 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Certificate;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.HostFiltering;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 
 namespace BertIgGrpc.Server.Security;
 
@@ -27,7 +17,6 @@ public static class SecurityExtensions
     /// <summary>The rate limiter policy of the gRPC services.</summary>
     public const string RateLimitPolicy = "bertig-per-caller";
 
-    private const string SelectorScheme = "BertIg";
     private const string CorsPolicy = "bertig-grpc-web";
     private static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
 
@@ -90,12 +79,12 @@ public static class SecurityExtensions
 
         if (security.Auth.Enabled)
         {
-            AddAuthentication(services, security.Auth);
+            AuthenticationRegistration.Add(services, security.Auth);
         }
 
         if (security.RateLimit.Enabled)
         {
-            AddRateLimiting(services, security.RateLimit);
+            RateLimitRegistration.Add(services, security.RateLimit);
         }
 
         return security;
@@ -241,222 +230,4 @@ public static class SecurityExtensions
         var end = rest.StartsWith('[') ? rest.IndexOf(']') + 1 : rest.IndexOfAny([':', '/']);
         return (end > 0 ? rest[..end] : rest).ToLowerInvariant();
     }
-
-    private static void AddAuthentication(IServiceCollection services, AuthOptions auth)
-    {
-        var keyDigests = ApiKeyAuthenticationHandler.ParseKeys(auth.ApiKeys);
-        var hasKeys = keyDigests.Count > 0;
-        var authentication = services.AddAuthentication(SelectorScheme)
-            .AddPolicyScheme(SelectorScheme, "API key, JWT or client certificate", scheme =>
-            {
-                // One default scheme, so UseAuthentication knows the caller before rate limiting: an explicit
-                // bearer value picks API key or JWT (by its shape), else the connection's client certificate.
-                scheme.ForwardDefaultSelector = context =>
-                {
-                    if (BearerToken.TryRead(context.Request, out var token))
-                    {
-                        if (auth.Jwt.Enabled && (!hasKeys || BearerToken.LooksLikeJwt(token)))
-                        {
-                            return JwtBearerDefaults.AuthenticationScheme;
-                        }
-
-                        if (hasKeys)
-                        {
-                            return ApiKeyAuthenticationHandler.SchemeName;
-                        }
-                    }
-
-                    return auth.ClientCertificates.Enabled ? CertificateAuthenticationDefaults.AuthenticationScheme
-                        : hasKeys ? ApiKeyAuthenticationHandler.SchemeName
-                        : JwtBearerDefaults.AuthenticationScheme;
-                };
-            });
-
-        if (hasKeys)
-        {
-            authentication.AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, options =>
-            {
-                options.KeyDigests = keyDigests;
-                options.LeaveJwtsToJwtHandler = auth.Jwt.Enabled;
-            });
-        }
-
-        if (auth.Jwt.Enabled)
-        {
-            var parameters = JwtValidationParameters(auth.Jwt);
-            authentication.AddJwtBearer(options =>
-            {
-                options.MapInboundClaims = false;
-                options.Audience = auth.Jwt.Audience;
-                if (!string.IsNullOrWhiteSpace(auth.Jwt.Authority))
-                {
-                    options.Authority = auth.Jwt.Authority;
-                    options.RequireHttpsMetadata = auth.Jwt.RequireHttpsMetadata;
-                }
-
-                options.TokenValidationParameters = parameters;
-            });
-        }
-
-        if (auth.ClientCertificates.Enabled)
-        {
-            var trusted = LoadCertificateAuthorities(auth.ClientCertificates.CaPath!);
-            authentication.AddCertificate(options =>
-            {
-                options.AllowedCertificateTypes = CertificateTypes.Chained;
-                options.ChainTrustValidationMode = X509ChainTrustMode.CustomRootTrust;
-                options.CustomTrustStore = trusted;
-                options.RevocationMode = auth.ClientCertificates.CheckRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck;
-                options.ValidateCertificateUse = true;
-                options.ValidateValidityPeriod = true;
-            });
-        }
-
-        services.AddSingleton<IAuthorizationHandler, CallerAllowedHandler>();
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
-        services.AddAuthorizationBuilder().AddPolicy(CallerPolicy, policy => policy
-            .RequireAuthenticatedUser()
-            .AddRequirements(new CallerAllowedRequirement()));
-    }
-
-    private static TokenValidationParameters JwtValidationParameters(JwtOptions jwt)
-    {
-        if (string.IsNullOrWhiteSpace(jwt.Audience))
-        {
-            throw new InvalidOperationException("BertIg:Auth:Jwt:Audience is required when JWT authentication is configured.");
-        }
-
-        var hasAuthority = !string.IsNullOrWhiteSpace(jwt.Authority);
-        if (!hasAuthority && string.IsNullOrWhiteSpace(jwt.Issuer))
-        {
-            throw new InvalidOperationException("BertIg:Auth:Jwt:Issuer is required when no BertIg:Auth:Jwt:Authority is configured.");
-        }
-
-        var keys = new List<SecurityKey>();
-        if (!string.IsNullOrWhiteSpace(jwt.SigningKey))
-        {
-            var secret = Encoding.UTF8.GetBytes(jwt.SigningKey);
-            if (secret.Length < 32)
-            {
-                throw new InvalidOperationException($"BertIg:Auth:Jwt:SigningKey must be at least 32 bytes (HS256 needs 256 bits); got {secret.Length}.");
-            }
-
-            keys.Add(new SymmetricSecurityKey(secret));
-        }
-
-        if (!string.IsNullOrWhiteSpace(jwt.SigningKeyPath))
-        {
-            keys.Add(LoadPublicKey(jwt.SigningKeyPath));
-        }
-
-        return new TokenValidationParameters
-        {
-            ValidateIssuer = true,
-            ValidIssuer = string.IsNullOrWhiteSpace(jwt.Issuer) ? null : jwt.Issuer,
-            ValidateAudience = true,
-            ValidAudience = jwt.Audience,
-            ValidateLifetime = true,
-            RequireExpirationTime = true,
-            ValidateIssuerSigningKey = true,
-            IssuerSigningKeys = keys.Count > 0 ? keys : null,
-            AuthenticationType = CallerAllowedHandler.JwtIdentityType,
-            NameClaimType = "sub",
-        };
-    }
-
-    private static SecurityKey LoadPublicKey(string path)
-    {
-        string pem;
-        try
-        {
-            pem = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidOperationException($"BertIg:Auth:Jwt:SigningKeyPath: cannot read '{path}' ({ex.Message}).", ex);
-        }
-
-        try
-        {
-            var rsa = RSA.Create();
-            rsa.ImportFromPem(pem);
-            return new RsaSecurityKey(rsa);
-        }
-        catch (ArgumentException)
-        {
-            try
-            {
-                var ecdsa = ECDsa.Create();
-                ecdsa.ImportFromPem(pem);
-                return new ECDsaSecurityKey(ecdsa);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new InvalidOperationException($"BertIg:Auth:Jwt:SigningKeyPath: '{path}' holds no PEM RSA or ECDSA public key.", ex);
-            }
-        }
-    }
-
-    private static X509Certificate2Collection LoadCertificateAuthorities(string path)
-    {
-        var certificates = new X509Certificate2Collection();
-        try
-        {
-            certificates.ImportFromPemFile(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new InvalidOperationException($"BertIg:Auth:ClientCertificates:CaPath: cannot read CA certificates from '{path}' ({ex.Message}).", ex);
-        }
-
-        if (certificates.Count == 0)
-        {
-            throw new InvalidOperationException($"BertIg:Auth:ClientCertificates:CaPath: '{path}' holds no PEM certificate.");
-        }
-
-        return certificates;
-    }
-
-    private static void AddRateLimiting(IServiceCollection services, RateLimitOptions limit)
-    {
-        if (limit.PermitsPerSecond < 1 || limit.Burst < 1)
-        {
-            throw new InvalidOperationException($"BertIg:RateLimit:PermitsPerSecond and Burst must be 1 or more; got {limit.PermitsPerSecond} and {limit.Burst}.");
-        }
-
-        services.AddRateLimiter(options =>
-        {
-            options.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetTokenBucketLimiter(CallerKey(context), _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = limit.Burst,
-                TokensPerPeriod = limit.PermitsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
-            options.OnRejected = (rejected, cancellationToken) =>
-            {
-                var context = rejected.HttpContext;
-                var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1);
-                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecurityExtensions).FullName!);
-                SecurityLog.RateLimited(logger, context.Request.Path, CallerKey(context));
-                if (GrpcHttpResponse.IsGrpc(context.Request))
-                {
-                    return new ValueTask(GrpcHttpResponse.WriteAsync(context, SecurityErrors.RateLimited(retryAfter)));
-                }
-
-                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return ValueTask.CompletedTask;
-            };
-        });
-    }
-
-    /// <summary>
-    /// Who a call counts against: the authenticated caller (API key id, token subject or certificate name), else the
-    /// remote IP address (a certificate that did not authenticate is not trusted to name a caller).
-    /// </summary>
-    private static string CallerKey(HttpContext context)
-        => context.User.Identity is { IsAuthenticated: true, Name: { } name } ? "caller:" + name
-            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 }

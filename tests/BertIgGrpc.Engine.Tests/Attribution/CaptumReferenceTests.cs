@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using Xunit.Abstractions;
 
@@ -95,10 +96,15 @@ public sealed class CaptumReferenceTests : IClassFixture<CaptumReferenceTests.Mo
     }
 
     [Fact]
-    public async Task ExplainMany_ThreeTextsBatched_MatchCaptum()
+    public async Task Explain_ThreeTexts_SixtyRowsPerRun_MatchCaptum()
     {
         var references = new[] { "text1_n50.json", "text2_n50.json", "text3_n50.json" }.Select(Load).ToArray();
-        var explanations = await _model.ExplainManyAsync(references.Select(r => new ExplainRequestOptions { Text = r.Text, InternalBatchSize = 60 }).ToArray());
+        var explanations = new List<Explanation>();
+        foreach (var reference in references)
+        {
+            explanations.Add(await _model.ExplainAsync(new ExplainRequestOptions { Text = reference.Text, InternalBatchSize = 60 }));
+        }
+
         for (var t = 0; t < references.Length; t++)
         {
             var scale = references[t].Attributions.Max(Math.Abs);
@@ -128,10 +134,10 @@ public sealed class CaptumReferenceTests : IClassFixture<CaptumReferenceTests.Mo
     }
 
     [Fact]
-    public void Predict_MatchesCaptumLogits()
+    public async Task Predict_MatchesCaptumLogits()
     {
         var references = new[] { "text1_n50.json", "text2_n50.json", "text3_n50.json" }.Select(Load).ToArray();
-        var predictions = _model.Predict(references.Select(r => r.Text).ToArray());
+        var predictions = await _model.PredictAsync(references.Select(r => r.Text).ToArray());
         for (var t = 0; t < references.Length; t++)
         {
             Assert.Equal(references[t].Logits[0], predictions[t].Logits[0], 1e-3);

@@ -1,4 +1,5 @@
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Tests.Tokenization;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -151,42 +152,19 @@ public class ExplainerModelTests
     }
 
     [Fact]
-    public async Task ExplainManyAsync_EqualsOneByOne_InRequestOrder()
+    public async Task ExplainAsync_TextPair_TokensCarryTheirSegments()
     {
         var (model, _) = Create();
-        ExplainRequestOptions[] requests =
-        [
-            Request("This movie is superb") with { TargetIndex = 0 },
-            Request("It's a heartfelt film about love, loss, and legacy") with { TargetLabel = "positive" },
-            Request("This movie is superb") with { Baseline = BaselineKind.Zero, Steps = 8 },
-            Request("great") with { TextPair = "film", Method = IntegrationMethod.RiemannMiddle, Steps = 30 },
-        ];
-        var events = new List<ExplainProgress>();
-        var many = await model.ExplainManyAsync(requests, new InlineProgress(events.Add));
-        Assert.Equal(4, many.Count);
-        for (var i = 0; i < requests.Length; i++)
-        {
-            var single = await model.ExplainAsync(requests[i]);
-            Assert.Equal(single.TargetIndex, many[i].TargetIndex);
-            Assert.Equal(single.Steps, many[i].Steps);
-            Assert.Equal(single.Baseline, many[i].Baseline);
-            Assert.Equal(single.Tokens.Select(t => t.Token), many[i].Tokens.Select(t => t.Token));
-            for (var k = 0; k < single.Tokens.Count; k++)
-            {
-                Assert.Equal(single.Tokens[k].Attribution, many[i].Tokens[k].Attribution, 1e-6);
-            }
-        }
-
-        Assert.Equal([0, 1, 2, 3], events.Select(e => e.TextIndex).Distinct().Order());
-        Assert.Equal([0, 0, 0, 1, 1], many[3].Tokens.Select(t => t.Segment));
+        var explanation = await model.ExplainAsync(Request("great") with { TextPair = "film", Method = IntegrationMethod.RiemannMiddle, Steps = 30 });
+        Assert.Equal([0, 0, 0, 1, 1], explanation.Tokens.Select(t => t.Segment));
     }
 
     [Fact]
-    public void Predict_PaddedBatchesOf32_SoftmaxOfLogits()
+    public async Task Predict_PaddedBatchesOf32_SoftmaxOfLogits()
     {
         var (model, runtime) = Create();
         var texts = Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? "This movie is superb" : "A noisy, hideous, and viciously cumbersome movie").ToArray();
-        var predictions = model.Predict(texts);
+        var predictions = await model.PredictAsync(texts);
         Assert.Equal(40, predictions.Count);
         Assert.Equal(2, runtime.ForwardCalls);
         foreach (var prediction in predictions)
@@ -199,18 +177,18 @@ public class ExplainerModelTests
         }
 
         // Padding must not change a text's logits: compare with the text run alone.
-        var alone = model.Predict(["This movie is superb"])[0];
+        var alone = (await model.PredictAsync(["This movie is superb"]))[0];
         Assert.Equal(alone.Logits, predictions[0].Logits);
     }
 
     [Fact]
-    public void Predict_OverLimit_InvalidTextsWithIndex()
+    public async Task Predict_OverLimit_InvalidTextsWithIndex()
     {
         var (model, _) = Create(maxTokens: 6);
-        var ex = Assert.Throws<InvalidExplainRequestException>(() => model.Predict(["fine", "A noisy, hideous, and viciously cumbersome movie"]));
+        var ex = await Assert.ThrowsAsync<InvalidExplainRequestException>(() => model.PredictAsync(["fine", "A noisy, hideous, and viciously cumbersome movie"]));
         Assert.Equal("texts", ex.Field);
         Assert.Contains("texts[1]", ex.Message);
-        Assert.Equal(2, model.Predict(["fine", "A noisy, hideous, and viciously cumbersome movie"], truncate: true).Count);
+        Assert.Equal(2, (await model.PredictAsync(["fine", "A noisy, hideous, and viciously cumbersome movie"], truncate: true)).Count);
     }
 
     [Fact]
@@ -221,7 +199,7 @@ public class ExplainerModelTests
         model.Dispose();
         Assert.True(runtime.Disposed);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => model.ExplainAsync(Request()));
-        Assert.Throws<ObjectDisposedException>(() => model.Predict(["x"]));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => model.PredictAsync(["x"]));
     }
 
     [Fact]

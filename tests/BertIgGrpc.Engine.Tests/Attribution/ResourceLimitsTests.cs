@@ -1,4 +1,5 @@
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Tests.Tokenization;
 
@@ -60,7 +61,7 @@ public class ResourceLimitsTests
     }
 
     [Fact]
-    public void PlanPrediction_TextsOverMaxPredictTokens_ThrowsLimitExceededWithTheSum()
+    public async Task PlanPrediction_TextsOverMaxPredictTokens_ThrowsLimitExceededWithTheSum()
     {
         var (model, runtime) = Create(new BertIgLimitsOptions { MaxPredictTokens = 30 });
 
@@ -70,7 +71,7 @@ public class ResourceLimitsTests
         Assert.Equal(14 + 14 + 3, ex.Figure);
         Assert.Contains("31", ex.Message);
         Assert.Equal(0, runtime.ForwardCalls);
-        Assert.Equal(2, model.Predict([Text, Text]).Count);
+        Assert.Equal(2, (await model.PredictAsync([Text, Text])).Count);
     }
 
     [Fact]
@@ -103,11 +104,11 @@ public class ResourceLimitsTests
     }
 
     [Fact]
-    public void Predict_MemoryBudget_SplitsForwardRuns()
+    public async Task Predict_MemoryBudget_SplitsForwardRuns()
     {
         var (model, runtime) = Create(new BertIgLimitsOptions { MaxRunMemoryMB = 1 }, bytesPerToken: 25_000);
 
-        var predictions = model.Predict(Enumerable.Repeat(Text, 5).ToArray());
+        var predictions = await model.PredictAsync(Enumerable.Repeat(Text, 5).ToArray());
 
         Assert.Equal(5, predictions.Count);
         Assert.Equal([2, 2, 1], runtime.ForwardRows);

@@ -8,40 +8,8 @@ using Microsoft.Extensions.Options;
 
 namespace BertIgGrpc.Engine.Tests.Models;
 
-public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper output) : ModelRegistryTestBase
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("bertig-models-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private (string Model, string Vocab) WriteTiny(string name, TinyBertBuilder? builder = null) =>
-        (builder ?? new TinyBertBuilder()).WriteTo(Path.Combine(_dir, name));
-
-    private ModelRegistry Registry(params ModelOptions[] models) => Registry(enableDefault: false, models);
-
-    private ModelRegistry Registry(bool enableDefault, params ModelOptions[] models) => new(
-        Options.Create(new BertIgOptions { EnableDefaultModel = enableDefault, Models = [.. models], CacheDirectory = Path.Combine(_dir, "cache") }),
-        NullLoggerFactory.Instance)
-    {
-        EncoderDllPath = MiniLm.DllPath,
-    };
-
-    private ModelOptions Tiny(string name = "tiny", TinyBertBuilder? builder = null)
-    {
-        var (model, vocab) = WriteTiny(name, builder);
-        return new ModelOptions { Name = name, Path = model, Vocab = vocab, Labels = ["neg", "pos"] };
-    }
-
-    private async Task<ModelLoadException> LoadFails(ModelRegistry registry)
-    {
-        using (registry)
-        {
-            var ex = await Assert.ThrowsAsync<ModelLoadException>(() => registry.LoadAsync());
-            Assert.False(registry.IsReady);
-            return ex;
-        }
-    }
-
     [Fact]
     public async Task UserModelFromConfiguration_LoadsPredictsAndExplains()
     {
@@ -67,7 +35,7 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Same(tiny, registry.Default);
         Assert.Equal(["neg", "pos"], tiny.Labels);
         Assert.Equal(32, tiny.MaxTokens);
-        var prediction = Assert.Single(tiny.Predict(["this movie is good"]));
+        var prediction = Assert.Single(await tiny.PredictAsync(["this movie is good"]));
         Assert.Equal(2, prediction.Logits.Count);
         var explanation = await tiny.ExplainAsync(new ExplainRequestOptions { Text = "this movie is good", TargetLabel = "pos" });
         Assert.Equal(["[CLS]", "this", "movie", "is", "good", "[SEP]"], explanation.Tokens.Select(t => t.Token));
@@ -80,7 +48,7 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["BertIg:CacheDirectory"] = _dir,
+            ["BertIg:CacheDirectory"] = Dir,
             ["BertIg:EnableDefaultModel"] = "false",
             ["BertIg:ExecutionProvider"] = "cpu",
         }).Build();
@@ -88,7 +56,7 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
 
         var options = services.GetRequiredService<IOptions<BertIgOptions>>().Value;
 
-        Assert.Equal(_dir, options.ResolveCacheDirectory());
+        Assert.Equal(Dir, options.ResolveCacheDirectory());
         Assert.False(options.EnableDefaultModel);
         Assert.Equal("cpu", options.ExecutionProvider);
         Assert.Same(services.GetRequiredService<ModelRegistry>(), services.GetRequiredService<ModelRegistry>());
@@ -128,148 +96,7 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
 
         await registry.LoadAsync();
 
-        Assert.Single(registry.Get("tiny").Predict(["good fun"]));
-    }
-
-    [Fact]
-    public async Task ModelFileMissing_FailsNamingModelAndPath()
-    {
-        var options = Tiny();
-        options.Path = Path.Combine(_dir, "missing", "model.onnx");
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Equal("tiny", ex.Model);
-        Assert.Contains($"model file '{options.Path}' does not exist", ex.Message);
-    }
-
-    [Fact]
-    public async Task VocabMissing_FailsNamingModelAndPath()
-    {
-        var options = Tiny();
-        options.Vocab = Path.Combine(_dir, "missing", "vocab.txt");
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Equal("tiny", ex.Model);
-        Assert.Contains($"vocabulary file '{options.Vocab}' does not exist", ex.Message);
-    }
-
-    [Fact]
-    public async Task NoAttentionMaskInput_FailsNamingTheInput()
-    {
-        var ex = await LoadFails(Registry(Tiny("tiny", new TinyBertBuilder { AttentionMask = false })));
-
-        Assert.Equal("Model 'tiny': the model has no 'attention_mask' input (inputs: input_ids, token_type_ids); a classifier must take input_ids and attention_mask, and optionally token_type_ids.", ex.Message);
-    }
-
-    [Fact]
-    public async Task OutputOfRank3_FailsSayingBatchClasses()
-    {
-        var ex = await LoadFails(Registry(Tiny("tiny", new TinyBertBuilder { OutputTokenStates = true })));
-
-        Assert.Equal("Model 'tiny': output 'logits' has rank 3; it must be logits of shape [batch, classes].", ex.Message);
-    }
-
-    [Fact]
-    public async Task LabelCountMismatch_FailsWithBothCounts()
-    {
-        var options = Tiny("tiny", new TinyBertBuilder { Classes = 3 });
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Equal("Model 'tiny': output 'logits' has 3 classes but 2 labels are configured (neg, pos).", ex.Message);
-    }
-
-    [Fact]
-    public async Task OutputNameNotInModel_FailsListingOutputs()
-    {
-        var options = Tiny();
-        options.Output = "scores";
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Equal("Model 'tiny': output 'scores' is not a model output (outputs: logits).", ex.Message);
-    }
-
-    [Fact]
-    public async Task DuplicateNames_Fail()
-    {
-        var ex = await LoadFails(Registry(Tiny("tiny"), Tiny("tiny")));
-
-        Assert.Equal("Model 'tiny': the name is configured more than once in BertIg:Models; model names must be unique.", ex.Message);
-    }
-
-    [Fact]
-    public async Task UserModelNamedLikeDefault_FailsWhileDefaultEnabled()
-    {
-        var ex = await LoadFails(Registry(enableDefault: true, Tiny("minilm-sentiment")));
-
-        Assert.Contains("reserved for the embedded default model", ex.Message);
-    }
-
-    [Fact]
-    public async Task MissingName_FailsNamingTheEntry()
-    {
-        var options = Tiny();
-        options.Name = "";
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Equal("Model 'BertIg:Models:0': 'Name' is required.", ex.Message);
-    }
-
-    [Fact]
-    public async Task NoLabels_Fails()
-    {
-        var options = Tiny();
-        options.Labels = [];
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Contains("'Labels' must list one non-empty label per class", ex.Message);
-    }
-
-    [Fact]
-    public async Task NotAnOnnxFile_FailsNamingThePath()
-    {
-        var options = Tiny();
-        File.WriteAllText(options.Path, "this is not protobuf at all \u0001\u0002");
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Equal("tiny", ex.Model);
-        Assert.Contains(options.Path, ex.Message);
-    }
-
-    [Fact]
-    public async Task CutTensorNotFound_FailsNamingTheTensor()
-    {
-        var options = Tiny();
-        options.CutTensor = "no_such_tensor";
-
-        var ex = await LoadFails(Registry(options));
-
-        Assert.Equal("tiny", ex.Model);
-        Assert.Contains("'no_such_tensor'", ex.Message);
-    }
-
-    [Fact]
-    public async Task OpWithoutGradientRule_FailsNamingOpAndNode()
-    {
-        var ex = await LoadFails(Registry(Tiny("tiny", new TinyBertBuilder { UnsupportedOp = "Sin" })));
-
-        Assert.Equal("tiny", ex.Model);
-        Assert.Contains("Sin", ex.Message);
-        Assert.Contains("'unsupported'", ex.Message);
-    }
-
-    [Fact]
-    public async Task NothingConfigured_Fails()
-    {
-        var ex = await LoadFails(Registry());
-
-        Assert.Contains("no model is configured", ex.Message);
+        Assert.Single(await registry.Get("tiny").PredictAsync(["good fun"]));
     }
 
     [Fact]
@@ -287,7 +114,7 @@ public sealed class ModelRegistryTests(Xunit.Abstractions.ITestOutputHelper outp
         await registry.LoadAsync();
         var model = registry.Get(null);
         Assert.Equal("minilm-sentiment", model.Name);
-        Assert.True(File.Exists(Path.Combine(_dir, "cache", "minilm-sentiment", "model.json")));
+        Assert.True(File.Exists(Path.Combine(Dir, "cache", "minilm-sentiment", "model.json")));
         foreach (var text in (string[])["This movie is superb", "It's a heartfelt film about love, loss, and legacy", "A noisy, hideous, and viciously cumbersome movie"])
         {
             var e = await model.ExplainAsync(new ExplainRequestOptions { Text = text });

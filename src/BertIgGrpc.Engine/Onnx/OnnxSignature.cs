@@ -1,18 +1,17 @@
 using BertIgGrpc.Engine.Onnx.Proto;
 using Google.Protobuf;
 
-namespace BertIgGrpc.Engine.Models;
+namespace BertIgGrpc.Engine.Onnx;
 
 /// <summary>
-/// The inputs, outputs and opset of an ONNX file, read without materialising its weights: the reader walks the
-/// protobuf stream and skips every field but <c>opset_import</c> and the graph's <c>input</c>/<c>output</c>, so checking
+/// The inputs and outputs of an ONNX file, read without materialising its weights: the reader walks the
+/// protobuf stream and skips every field but the graph's <c>input</c>/<c>output</c>, so checking
 /// a 400 MB model at start-up costs one pass over the file and no large allocation.
 /// </summary>
-public sealed record OnnxSignature(IReadOnlyList<ValueInfoProto> Inputs, IReadOnlyList<ValueInfoProto> Outputs, long Opset)
+public sealed record OnnxSignature(IReadOnlyList<ValueInfoProto> Inputs, IReadOnlyList<ValueInfoProto> Outputs)
 {
     // Field numbers in onnx.proto.
     private const int ModelGraph = 7;
-    private const int ModelOpsetImport = 8;
     private const int GraphInput = 11;
     private const int GraphOutput = 12;
 
@@ -35,23 +34,13 @@ public sealed record OnnxSignature(IReadOnlyList<ValueInfoProto> Inputs, IReadOn
     {
         var inputs = new List<ValueInfoProto>();
         var outputs = new List<ValueInfoProto>();
-        long opset = 0;
         var sawGraph = false;
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
             var field = WireFormat.GetTagFieldNumber(tag);
             var lengthDelimited = WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited;
-            if (field == ModelOpsetImport && lengthDelimited)
-            {
-                var op = new OperatorSetIdProto();
-                input.ReadMessage(op);
-                if (Onnx.Opset.IsDefaultDomain(op.Domain))
-                {
-                    opset = Math.Max(opset, op.Version);
-                }
-            }
-            else if (field == ModelGraph && lengthDelimited)
+            if (field == ModelGraph && lengthDelimited)
             {
                 sawGraph = true;
                 var end = input.ReadLength() + input.Position;
@@ -77,6 +66,6 @@ public sealed record OnnxSignature(IReadOnlyList<ValueInfoProto> Inputs, IReadOn
             }
         }
 
-        return sawGraph ? new OnnxSignature(inputs, outputs, opset) : null;
+        return sawGraph ? new OnnxSignature(inputs, outputs) : null;
     }
 }

@@ -1,0 +1,173 @@
+using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
+using BertIgGrpc.Engine.Tokenization;
+
+namespace BertIgGrpc.Engine.Models;
+
+/// <summary>
+/// Request preparation for one <see cref="ExplainerModel"/>: validates and tokenizes explanation and prediction
+/// requests, resolves targets, and checks them against <c>BertIg:Limits</c>, all before any computation.
+/// </summary>
+internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tokenizer, RuntimeSettings settings)
+{
+    /// <summary>Validates, tokenizes and costs one explanation request.</summary>
+    public ExplanationPlan Plan(ExplainRequestOptions request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Text))
+        {
+            throw new InvalidExplainRequestException("text", "text must not be empty or blank.");
+        }
+
+        if (!Enum.IsDefined(request.Method))
+        {
+            throw new InvalidExplainRequestException("method", $"Unknown integration method {(int)request.Method}.");
+        }
+
+        if (!Enum.IsDefined(request.Baseline))
+        {
+            throw new InvalidExplainRequestException("baseline", $"Unknown baseline {(int)request.Baseline}.");
+        }
+
+        var minimumSteps = ApproximationMethods.MinimumSteps(request.Method);
+        if (request.Steps < minimumSteps)
+        {
+            throw new InvalidExplainRequestException("n_steps", $"n_steps is {request.Steps}; {request.Method} needs at least {minimumSteps}.");
+        }
+
+        if (request.InternalBatchSize < 0)
+        {
+            throw new InvalidExplainRequestException("internal_batch_size", $"internal_batch_size is {request.InternalBatchSize}; it must be 0 (server default) or positive.");
+        }
+
+        if (double.IsNaN(request.Tolerance) || request.Tolerance < 0 || request.Tolerance >= 1)
+        {
+            throw new InvalidExplainRequestException("tolerance", $"tolerance is {request.Tolerance}; it must be in [0, 1).");
+        }
+
+        if (request.Tolerance > 0 && request.MaxSteps < request.Steps)
+        {
+            throw new InvalidExplainRequestException("max_steps", $"max_steps ({request.MaxSteps}) is below n_steps ({request.Steps}).");
+        }
+
+        var target = ResolveTarget(request);
+        var encoded = tokenizer.Encode(request.Text, request.TextPair, model.MaxTokens, request.Truncate);
+        int[]? baselineIds = request.Baseline switch
+        {
+            BaselineKind.Pad => encoded.BaselineIds(tokenizer.PadId),
+            BaselineKind.Mask => encoded.BaselineIds(tokenizer.MaskId),
+            BaselineKind.Unk => encoded.BaselineIds(tokenizer.UnkId),
+            _ => null,
+        };
+
+        // On a GPU few large runs pay (each run has a fixed cost of launches and copies): rows per run then come from the
+        // memory budget alone, hundreds for short texts. On CPU the default keeps progress events frequent.
+        var batchSize = request.InternalBatchSize > 0 ? request.InternalBatchSize
+            : model.ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
+            : Math.Max(1, settings.DefaultInternalBatchSize);
+        var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
+        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps);
+        return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), igSettings, tokenSteps);
+    }
+
+    /// <summary>Validates and tokenizes texts for a prediction and checks them against <c>BertIg:Limits:MaxPredictTokens</c>.</summary>
+    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, bool truncate)
+    {
+        var encoded = new EncodedText[texts.Count];
+        var maxTokens = settings.Limits.MaxPredictTokens;
+        long tokens = 0;
+        for (var i = 0; i < texts.Count; i++)
+        {
+            if (texts[i] is null)
+            {
+                throw new InvalidExplainRequestException("texts", $"texts[{i}] is null.");
+            }
+
+            try
+            {
+                encoded[i] = tokenizer.Encode(texts[i], null, model.MaxTokens, truncate);
+            }
+            catch (InvalidExplainRequestException e)
+            {
+                throw new InvalidExplainRequestException("texts", $"texts[{i}]: {e.Message}");
+            }
+
+            if (maxTokens > 0 && encoded[i].Length > maxTokens)
+            {
+                throw new InvalidExplainRequestException("texts", $"texts[{i}] has {encoded[i].Length} tokens, more than BertIg:Limits:MaxPredictTokens ({maxTokens}) allows for a whole request.");
+            }
+
+            tokens += encoded[i].Length;
+        }
+
+        if (maxTokens > 0 && tokens > maxTokens)
+        {
+            throw new RequestLimitExceededException("BertIg:Limits:MaxPredictTokens", tokens, maxTokens,
+                $"The texts have {tokens} tokens together, more than BertIg:Limits:MaxPredictTokens ({maxTokens}); send fewer or shorter texts per request.");
+        }
+
+        return new PredictionPlan(model, encoded, tokens);
+    }
+
+    /// <summary>Checks tokens x steps (the adaptive cap in adaptive mode) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.</summary>
+    private long CheckTokenSteps(int tokens, int steps, int minimumSteps)
+    {
+        var figure = tokens * (long)steps;
+        var limit = settings.Limits.MaxTokenSteps;
+        if (limit <= 0 || figure <= limit)
+        {
+            return figure;
+        }
+
+        if (tokens * (long)minimumSteps > limit)
+        {
+            // No step count would do: the text itself is too long for this server.
+            throw new InvalidExplainRequestException("text",
+                $"The text has {tokens} tokens; even {minimumSteps} step(s) would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it or set truncate.");
+        }
+
+        throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
+            $"The request needs {tokens} tokens x {steps} steps = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens} steps for this text, or a shorter text.");
+    }
+
+    /// <summary>The class to explain: by index, by label (case-insensitive when unambiguous), or null for the predicted one.</summary>
+    private int? ResolveTarget(ExplainRequestOptions request)
+    {
+        var labels = model.Labels;
+        if (request.TargetIndex is { } index)
+        {
+            if (request.TargetLabel is not null)
+            {
+                throw new InvalidExplainRequestException("target_label", "Set either target_index or target_label, not both.");
+            }
+
+            if (index < 0 || index >= labels.Count)
+            {
+                throw new InvalidExplainRequestException("target_index", $"target_index {index} is out of range; model '{model.Name}' has classes 0 to {labels.Count - 1}.");
+            }
+
+            return index;
+        }
+
+        if (request.TargetLabel is { } label)
+        {
+            for (var i = 0; i < labels.Count; i++)
+            {
+                if (string.Equals(labels[i], label, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            // Accept a different casing only when it picks exactly one label.
+            var folded = Enumerable.Range(0, labels.Count).Where(i => string.Equals(labels[i], label, StringComparison.OrdinalIgnoreCase)).ToArray();
+            if (folded.Length == 1)
+            {
+                return folded[0];
+            }
+
+            throw new InvalidExplainRequestException("target_label", $"Unknown target_label '{label}'. Model '{model.Name}' has labels: {string.Join(", ", labels)}.");
+        }
+
+        return null;
+    }
+}
