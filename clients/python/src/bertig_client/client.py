@@ -9,7 +9,8 @@ import grpc
 
 from ._gen.bertig.v1 import explainer_pb2 as pb
 from ._gen.bertig.v1 import explainer_pb2_grpc as pb_grpc
-from .errors import from_rpc_error
+from .errors import ValidationError, from_rpc_error
+from .validation import violations
 from .models import ExplainEvent, ModelInfo, Prediction, Progress, Result
 
 _UNSET = object()
@@ -28,7 +29,7 @@ class Client:
     def __init__(self, target: str = "127.0.0.1:50051", *, channel: Optional[grpc.Channel] = None,
                  timeout: Optional[float] = None, api_key: Optional[str] = None, tls: bool = False,
                  root_certificates: Optional[bytes] = None, certificate_chain: Optional[bytes] = None,
-                 private_key: Optional[bytes] = None) -> None:
+                 private_key: Optional[bytes] = None, validate: bool = True) -> None:
         """
         :param target: host:port of the gRPC endpoint.
         :param channel: an existing channel to use instead; not closed by us.
@@ -39,6 +40,8 @@ class Client:
         :param root_certificates: PEM CA certificate(s) to trust instead of the system's roots.
         :param certificate_chain: PEM client certificate for mutual TLS (with ``private_key``).
         :param private_key: PEM private key of ``certificate_chain``.
+        :param validate: check each request against the contract's buf.validate rules before sending it, raising
+            :class:`~bertig_client.ValidationError` without a call (the server checks the same rules either way).
         """
         self._owns_channel = channel is None
         if channel is None:
@@ -51,6 +54,7 @@ class Client:
         calls = grpc.intercept_channel(channel, _BearerAuth(api_key)) if api_key is not None else channel
         self._stub = pb_grpc.ExplainerStub(calls)
         self._timeout = timeout
+        self._validate = validate
 
     def explain(self, text: str, *, model: str = "", text_pair: str = "",
                 target: Union[int, str, None] = None, n_steps: int = 0, method: Optional[str] = None,
@@ -66,6 +70,7 @@ class Client:
         """
         request = _explain_request(pb.ExplainRequest, text, model, text_pair, target, n_steps, method, baseline,
                                    internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
+        self._check(request)
         call = self._stub.Explain(request, timeout=self._deadline(timeout))
         try:
             for event in call:
@@ -89,6 +94,7 @@ class Client:
         """Explains ``text`` with the ExplainUnary RPC and returns the :class:`Result` (same options as explain)."""
         request = _explain_request(pb.ExplainUnaryRequest, text, model, text_pair, target, n_steps, method, baseline,
                                    internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
+        self._check(request)
         try:
             return Result.from_proto(self._stub.ExplainUnary(request, timeout=self._deadline(timeout)).result)
         except grpc.RpcError as error:
@@ -99,6 +105,7 @@ class Client:
         """Classifies one text or several; returns one Prediction per text, in order."""
         request = pb.PredictRequest(texts=[texts] if isinstance(texts, str) else list(texts),
                                     model=model, truncate=truncate)
+        self._check(request)
         try:
             response = self._stub.Predict(request, timeout=self._deadline(timeout))
         except grpc.RpcError as error:
@@ -123,6 +130,14 @@ class Client:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _check(self, request: object) -> None:
+        """Raises ValidationError, before any call, when ``request`` breaks a buf.validate rule of the contract."""
+        if not self._validate:
+            return
+        found = violations(request)  # type: ignore[arg-type]
+        if found:
+            raise ValidationError("request not sent: " + "; ".join(v.description for v in found), found)
 
     def _deadline(self, timeout: Optional[float]) -> Optional[float]:
         return timeout if timeout is not None else self._timeout
