@@ -66,7 +66,7 @@ public sealed class PolyglotClientTests
         "Explain_TwoPagesAtOnce_BothStreamTheirOwnResult",
         "Explain_MarkupInText_IsShownAsTextNotParsed",
         "Cancel_WhileStreaming_StopsTheCallAndPageStaysUsable",
-        "Explain_BlankText_ShowsTheServersInvalidArgumentNamingTheField",
+        "Explain_BlankTextAnd5000Steps_RefusedInThePageNextToTheFields_NoCallToTheServer",
         "ClosePage_WhileStreaming_ServerStopsTheExplanation",
         "Explain_600WordText_WithoutTruncate_ErrorReplacesStartingAndPointsToTruncate",
         "Explain_600WordText_WithTruncate_FullWidthTokensVisibleColoursAndScoreExplained",
