@@ -232,17 +232,48 @@ test("Cancel_WhileStreaming_StopsTheCallAndPageStaysUsable", async () => {
   }
 });
 
-test("Explain_BlankText_ShowsTheServersInvalidArgumentNamingTheField", async () => {
+/** Explain calls the server ended with `code` (a pattern: other tests' calls may still be ending), from /metrics. */
+async function explainCalls(code) {
+  const samples = await readMetrics(server.baseUrl);
+  return metricSum(samples, "bertig_grpc_requests_total", (l) => /Explain$/.test(l.method ?? "") && code.test(l.code ?? ""));
+}
+const INVALID = /^invalid_?argument$/i;
+const OK = /^ok$/i;
+
+test("Explain_BlankTextAnd5000Steps_RefusedInThePageNextToTheFields_NoCallToTheServer", async () => {
   const context = await newContext();
   try {
     const { page, errors } = await openDashboard(context);
-    // Blank but not empty: the browser's "required" check passes, the contract's not_blank rule does not.
-    await explain(page, "   ", 10);
+    const invalidBefore = await explainCalls(INVALID);
+    const okBefore = await explainCalls(OK);
+    // Blank but not empty: the browser's "required" check passes, the contract's not-blank pattern does not. The
+    // steps box's own max is lifted (as an older page or a pasted value would), so only the contract's rule is left.
+    await page.evaluate(() => document.getElementById("steps").removeAttribute("max"));
+    await explain(page, "   ", 5000);
     await page.waitForSelector("body[data-run-state='error']");
     const status = await page.textContent("#status");
-    assert.match(status, /^InvalidArgument: .*\btext\b/, status);
+    assert.match(status, /^InvalidArgument: Invalid request: .*\btext: .*\bn_steps: .*2048/, status);
     assert.equal(await page.getAttribute("#status", "data-kind"), "error");
+    assert.equal(await page.textContent("#progress-text"), "Failed: InvalidArgument");
+    assert.equal(await page.getAttribute("#text", "aria-invalid"), "true");
+    assert.equal(await page.getAttribute("#steps", "aria-invalid"), "true");
+    assert.match(await page.textContent(".field-violation[data-field='text']"), /string\.pattern/);
+    assert.match(await page.textContent(".field-violation[data-field='n_steps']"), /2048/);
+    // The note sits right after its control.
+    assert.equal(await page.evaluate(() => document.getElementById("steps").nextElementSibling?.dataset.field), "n_steps");
     assert.equal(await page.locator("#result").isHidden(), true);
+    assert.equal(await explainCalls(INVALID), invalidBefore, "the refused request reached the server");
+
+    // Fixed, the same form explains, and the marks are gone.
+    await explain(page, "This movie is superb", 8);
+    await waitDone(page);
+    assert.equal(await page.locator(".field-violation").count(), 0);
+    assert.equal(await page.getAttribute("#text", "aria-invalid"), null);
+    // The server counts a call as it ends, which may be just after the page has the result.
+    const deadline = Date.now() + 10_000;
+    while ((await explainCalls(OK)) === okBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await explainCalls(OK), okBefore + 1, "the fixed request did not reach the server");
+    assert.equal(await explainCalls(INVALID), invalidBefore);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
@@ -17,6 +17,7 @@ import {
   type PredictResponse,
 } from "./gen/bertig/v1/explainer_pb.js";
 import { toClientError } from "./errors.js";
+import { checkRequest } from "./validation.js";
 
 /** Options for one call. */
 export interface CallOptions {
@@ -24,6 +25,11 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   /** Cancels the call. */
   readonly signal?: AbortSignal;
+  /**
+   * Check the request against the contract's buf.validate rules before sending it (default: the client's
+   * `validate` option). `false` sends it as it is, e.g. to exercise the server's own validation.
+   */
+  readonly validate?: boolean;
 }
 
 /**
@@ -70,6 +76,11 @@ export type ExplainEvent =
 export interface BertIgClientOptions {
   /** Deadline applied to calls that set no `timeoutMs`. */
   readonly defaultTimeoutMs?: number;
+  /**
+   * Refuse requests that break the contract's buf.validate rules before sending them, with a {@link ValidationError}
+   * whose `local` is true (default true). A call's own `validate` overrides it.
+   */
+  readonly validate?: boolean;
   /** Use this transport instead of a new gRPC (HTTP/2) transport, e.g. to add interceptors. */
   readonly transport?: Transport;
   /**
@@ -97,14 +108,17 @@ const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
  * Typed client for `bertig.v1.Explainer` over gRPC (HTTP/2, h2c for `http://` URLs).
- * Validation failures are thrown as {@link ValidationError}; other failures as `ConnectError`.
+ * Requests are checked against the contract's buf.validate rules before sending (see `validate`); a request that
+ * breaks one, locally or at the server, fails with {@link ValidationError}; other failures as `ConnectError`.
  */
 export class BertIgClient {
   private readonly client: Client<typeof Explainer>;
   private readonly session: Http2SessionManager | undefined;
+  private readonly validate: boolean;
 
   /** @param baseUrl the server's gRPC address, e.g. `http://127.0.0.1:50051`. */
   constructor(baseUrl: string, options: BertIgClientOptions = {}) {
+    this.validate = options.validate ?? true;
     let transport = options.transport;
     if (transport === undefined) {
       const url = new URL(baseUrl);
@@ -129,8 +143,10 @@ export class BertIgClient {
 
   /** Streams progress events and then the final result for `text`. */
   async *explain(text: string, options: ExplainOptions = {}): AsyncGenerator<ExplainEvent, void, undefined> {
+    const request = toExplainRequest(text, options);
+    this.check(ExplainRequestSchema, request, options);
     try {
-      for await (const event of this.client.explain(toExplainRequest(text, options), callOptions(options))) {
+      for await (const event of this.client.explain(request, callOptions(options))) {
         switch (event.event.case) {
           case "progress":
             yield { kind: "progress", progress: event.event.value };
@@ -150,9 +166,11 @@ export class BertIgClient {
 
   /** Explains `text` and returns only the final result (the ExplainUnary RPC). */
   async explainUnary(text: string, options: ExplainOptions = {}): Promise<ExplainResult> {
+    const request = toExplainUnaryRequest(text, options);
+    this.check(ExplainUnaryRequestSchema, request, options);
     let response;
     try {
-      response = await this.client.explainUnary(toExplainUnaryRequest(text, options), callOptions(options));
+      response = await this.client.explainUnary(request, callOptions(options));
     } catch (reason) {
       throw toClientError(reason);
     }
@@ -169,6 +187,7 @@ export class BertIgClient {
       model: options.model ?? "",
       truncate: options.truncate ?? false,
     });
+    this.check(PredictRequestSchema, request, options);
     try {
       return await this.client.predict(request, callOptions(options));
     } catch (reason) {
@@ -183,6 +202,13 @@ export class BertIgClient {
       return response.models;
     } catch (reason) {
       throw toClientError(reason);
+    }
+  }
+
+  /** Refuses a request that breaks a buf.validate rule, unless validation is off for this call or this client. */
+  private check<Desc extends DescMessage>(schema: Desc, request: MessageShape<Desc>, options: CallOptions): void {
+    if (options.validate ?? this.validate) {
+      checkRequest(schema, request);
     }
   }
 

@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import type { Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
   Baseline,
   BertIgClient,
@@ -86,8 +88,9 @@ describe("BertIgClient", () => {
     assert.deepEqual(defaults[0]!.labels, ["negative", "positive"]);
   });
 
+  // The server's own validation: validate: false sends the invalid request (the client would refuse it otherwise).
   test("empty text fails with a ValidationError naming the field 'text'", async () => {
-    const error = await client.explainUnary("").then(
+    const error = await client.explainUnary("", { validate: false }).then(
       () => assert.fail("expected a validation error"),
       (e: unknown) => e,
     );
@@ -96,17 +99,44 @@ describe("BertIgClient", () => {
     assert.equal(error.code, Code.InvalidArgument);
     assert.ok(error.violation("text"), `no 'text' violation in ${JSON.stringify(error.violations)}`);
     assert.ok(error.violation("text")!.description.length > 0);
+    assert.equal(error.local, false, "answered by the server");
   });
 
   test("streaming explain of empty text fails the same way", async () => {
     await assert.rejects(
       async () => {
-        for await (const _ of client.explain("   ")) {
+        for await (const _ of client.explain("   ", { validate: false })) {
           // Drain: the error arrives as the stream's status.
         }
       },
-      (e: unknown) => e instanceof ValidationError && e.violations.some((v) => v.field === "text"),
+      (e: unknown) => e instanceof ValidationError && !e.local && e.violations.some((v) => v.field === "text"),
     );
+  });
+
+  test("a request that breaks a rule is refused locally and never reaches the server; a valid one does", async () => {
+    const calls: string[] = [];
+    const counter: Interceptor = (next) => async (request) => {
+      calls.push(request.method.name);
+      return next(request);
+    };
+    const session = new Http2SessionManager(server.grpcUrl);
+    const counted = new BertIgClient(server.grpcUrl, {
+      transport: createGrpcTransport({ baseUrl: server.grpcUrl, sessionManager: session, interceptors: [counter] }),
+    });
+    try {
+      const error = await counted.explainUnary("This movie is superb", { nSteps: 5000 }).then(
+        () => assert.fail("expected a local refusal"),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof ValidationError && error.local, String(error));
+      assert.match(error.violation("n_steps")?.description ?? "", /2048/);
+      assert.deepEqual(calls, []);
+      const result = await counted.explainUnary("This movie is superb", { nSteps: 16 });
+      assert.equal(topToken(result.tokens).token, "superb");
+      assert.deepEqual(calls, ["ExplainUnary"]);
+    } finally {
+      session.abort();
+    }
   });
 });
 

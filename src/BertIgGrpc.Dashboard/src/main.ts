@@ -15,6 +15,7 @@ import {
   type ModelInfo,
 } from "./gen/bertig/v1/explainer_pb.js";
 import { buildReport, renderTokens, type Granularity, type ReportLabels } from "./report.js";
+import { clearViolations, refuse, violationsOf } from "./validation.js";
 
 type RunState = "idle" | "running" | "done" | "error" | "cancelled";
 
@@ -197,6 +198,7 @@ async function explain(event: SubmitEvent): Promise<void> {
   ui.preview.hidden = true;
   ui.previewTokens.replaceChildren();
   ui.truncate.closest("label")?.removeAttribute("data-attention");
+  clearViolations(document);
   setProgress(0, "Starting...");
   setStatus("");
   setRunState("running");
@@ -204,6 +206,9 @@ async function explain(event: SubmitEvent): Promise<void> {
   let gotResult = false;
   try {
     const request = buildRequest();
+    // A request that breaks a contract rule is refused here, next to its field, without calling the server.
+    const violations = violationsOf(request);
+    if (violations.length > 0) throw refuse(document, violations);
     for await (const message of client.explain(request, { signal: controller.signal })) {
       if (message.event.case === "progress") {
         showProgress(message.event.value);
