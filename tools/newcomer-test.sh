@@ -91,7 +91,9 @@ done
 
 step "dashboard"
 readme_says "Open http://127.0.0.1:8080/ for the live dashboard"
-curl -fsS http://127.0.0.1:8080/ | grep -qi "<script" || fail "http://127.0.0.1:8080/ serves no dashboard page"
+# Read the whole page first: `curl | grep -q` fails under pipefail when grep stops reading early (curl error 23).
+page="$(curl -fsS http://127.0.0.1:8080/)" || fail "http://127.0.0.1:8080/ did not answer"
+grep -qi "<script" <<<"$page" || fail "http://127.0.0.1:8080/ serves no dashboard page"
 
 step "the other bash examples (quick start and Clients sections)"
 awk '/^## Quick start/ { on = 1 } /^## Your own models/ { on = 0 }

@@ -75,7 +75,7 @@ echo "device-step: CUDA library folders: ${cuda_dirs:-none found}"
 missing=$(ldd "$app/libonnxruntime_providers_cuda.so" 2>/dev/null | awk '/not found/ { print $1 }' | tr '\n' ' ')
 echo "device-step: libraries the CUDA provider lacks: ${missing:-none}"
 # Without ICU .NET needs invariant globalization; the seed texts are ASCII, so their tokens are unaffected.
-if ! ldconfig -p 2>/dev/null | grep -q libicuuc; then
+if ! grep -q libicuuc <<<"$(ldconfig -p 2>/dev/null)"; then
   export DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
   echo "device-step: no libicu on this machine: running with invariant globalization"
 fi
