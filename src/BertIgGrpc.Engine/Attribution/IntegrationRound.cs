@@ -4,19 +4,17 @@ namespace BertIgGrpc.Engine.Attribution;
 
 /// <summary>
 /// One pass over all steps of one rule for the pending texts of <see cref="LayerIntegratedGradients"/>: up to
-/// <c>runsInFlight</c> gradient runs on the thread pool, awaited and accumulated in run order.
+/// <see cref="LayerIntegratedGradients.RunsInFlight"/> gradient runs on the thread pool, awaited and accumulated in run order.
 /// </summary>
 internal sealed class IntegrationRound(
-    IAttributionRuntime runtime, int runsInFlight, int rowsPerRun, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
+    IAttributionRuntime runtime, int rowsPerRun, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
     long[] mask, long[] types, float[] baselineCut, float[] difference, int[] targets)
 {
-    private readonly IAttributionRuntime _runtime = runtime;
-
     public async Task<double[][]> RunAsync(int stepsBefore, IProgress<IgProgress>? progress, CancellationToken cancellationToken)
     {
         var points = ApproximationMethods.Get(settings.Method, steps);
         var texts = pending.Count;
-        var rowSize = seqLen * _runtime.HiddenSize;
+        var rowSize = seqLen * runtime.HiddenSize;
         var stepsPerRun = Math.Max(1, rowsPerRun / texts);
 
         // Running weighted gradient sums, [T_pending][S * H], in double.
@@ -46,7 +44,7 @@ internal sealed class IntegrationRound(
         {
             while (stepsDone < steps)
             {
-                while (nextStep < steps && inFlight.Count < runsInFlight)
+                while (nextStep < steps && inFlight.Count < LayerIntegratedGradients.RunsInFlight)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var first = nextStep;
@@ -84,7 +82,7 @@ internal sealed class IntegrationRound(
     private float[] RunChunk(IntegrationPoints points, int firstStep, int stepCount, int texts, long[] groupMask, long[] groupTypes, float[] groupBaseline, float[] groupDifference, CancellationToken cancellationToken)
     {
         var rows = stepCount * texts;
-        var classes = _runtime.NumClasses;
+        var classes = runtime.NumClasses;
         var alphas = new float[stepCount];                         // [k]
         var seed = new float[rows * classes];                      // [k * T, C]
         var rowMask = new long[rows * seqLen];                     // [k * T, S]
@@ -104,10 +102,10 @@ internal sealed class IntegrationRound(
         }
 
         // The rows L(x') + a (L(x) - L(x')) are formed, and their gradients summed over the chunk's steps, by the runtime.
-        var sum = _runtime.PathGradient(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen, cancellationToken); // [T, S, H]
-        if (sum.Length != texts * seqLen * _runtime.HiddenSize)
+        var sum = runtime.PathGradient(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen, cancellationToken); // [T, S, H]
+        if (sum.Length != texts * seqLen * runtime.HiddenSize)
         {
-            throw new InvalidOperationException($"The runtime returned a path gradient of {sum.Length} values for {texts} texts of {seqLen} x {_runtime.HiddenSize}.");
+            throw new InvalidOperationException($"The runtime returned a path gradient of {sum.Length} values for {texts} texts of {seqLen} x {runtime.HiddenSize}.");
         }
 
         return sum;
@@ -129,7 +127,7 @@ internal sealed class IntegrationRound(
 
     private double[]?[] Partial(double[][] sums)
     {
-        var hidden = _runtime.HiddenSize;
+        var hidden = runtime.HiddenSize;
         var partial = new double[]?[inputs.Count];
         for (var p = 0; p < sums.Length; p++)
         {

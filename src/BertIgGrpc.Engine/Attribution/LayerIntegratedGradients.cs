@@ -91,7 +91,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         var stepsBefore = 0;
         while (true)
         {
-            var round = new IntegrationRound(runtime, RunsInFlight, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
+            var round = new IntegrationRound(runtime, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
             var gradientSums = await round.RunAsync(stepsBefore, progress, cancellationToken).ConfigureAwait(false);
             stepsBefore += steps;
 
