@@ -57,6 +57,18 @@ public interface IExplainParameters
 
     /// <summary>Gets a value indicating whether <see cref="MultiplyByInputs"/> was set (unset means true).</summary>
     bool HasMultiplyByInputs { get; }
+
+    /// <summary>Gets or sets what happens to texts over the model's token limit (<see cref="Truncate"/> is an alias of TRUNCATE).</summary>
+    LongText LongText { get; set; }
+
+    /// <summary>Gets or sets the tokens between window starts for LONG_TEXT_WINDOWS; 0 means half a window.</summary>
+    int WindowStride { get; set; }
+
+    /// <summary>Gets or sets whether one attribution list per class is returned as well.</summary>
+    bool AllTargets { get; set; }
+
+    /// <summary>Gets or sets whether ERASER faithfulness scores are returned as well.</summary>
+    bool Faithfulness { get; set; }
 }
 
 /// <summary>The request of Explain (streaming).</summary>

@@ -28,6 +28,20 @@ public enum BaselineKind
     Zero = 3,
 }
 
+/// <summary>What happens to a text longer than the model's token limit.</summary>
+public enum LongTextMode
+{
+    /// <summary>Refuse it (<see cref="InvalidExplainRequestException"/> on field <c>text</c>), the default.</summary>
+    Reject = 0,
+    /// <summary>Cut it to the model's token limit.</summary>
+    Truncate = 1,
+    /// <summary>
+    /// Overlapping windows of the model's maximum length, <see cref="ExplainRequestOptions.WindowStride"/> tokens apart;
+    /// the whole-text prediction is the mean of the windows' logits.
+    /// </summary>
+    Windows = 2,
+}
+
 /// <summary>One explanation request for the engine.</summary>
 public sealed record ExplainRequestOptions
 {
@@ -76,6 +90,26 @@ public sealed record ExplainRequestOptions
     /// <summary>Gets the step cap in adaptive mode. Defaults to <see cref="DefaultMaxSteps"/>.</summary>
     public int MaxSteps { get; init; } = DefaultMaxSteps;
 
-    /// <summary>Gets whether texts over the model's token limit are cut instead of rejected.</summary>
-    public bool Truncate { get; init; }
+    /// <summary>Gets what happens to a text over the model's token limit. Defaults to <see cref="LongTextMode.Reject"/>.</summary>
+    public LongTextMode LongText { get; init; }
+
+    /// <summary>
+    /// Gets whether texts over the model's token limit are cut instead of rejected: an alias of
+    /// <see cref="LongText"/> = <see cref="LongTextMode.Truncate"/> (setting it false leaves <see cref="LongText"/> as it is
+    /// unless that was Truncate).
+    /// </summary>
+    public bool Truncate
+    {
+        get => LongText == LongTextMode.Truncate;
+        init => LongText = value ? LongTextMode.Truncate : LongText == LongTextMode.Truncate ? LongTextMode.Reject : LongText;
+    }
+
+    /// <summary>Gets, for <see cref="LongTextMode.Windows"/>, the tokens between window starts; 0 means half a window.</summary>
+    public int WindowStride { get; init; }
+
+    /// <summary>Gets whether one attribution list per class is computed as well (in shared runs).</summary>
+    public bool AllTargets { get; init; }
+
+    /// <summary>Gets whether ERASER faithfulness scores of the result's ranking are computed as well.</summary>
+    public bool Faithfulness { get; init; }
 }

@@ -27,7 +27,24 @@ public sealed partial class ExplainerService
         MultiplyByInputs = !request.HasMultiplyByInputs || request.MultiplyByInputs,
         Tolerance = request.Tolerance,
         MaxSteps = request.MaxSteps == 0 ? DefaultMaxSteps : request.MaxSteps,
-        Truncate = request.Truncate,
+        LongText = ToEngine(request.LongText, request.Truncate),
+        WindowStride = request.WindowStride,
+        AllTargets = request.AllTargets,
+        Faithfulness = request.Faithfulness,
+    };
+
+    /// <summary>
+    /// Maps <c>long_text</c> and its older alias <c>truncate</c> (true means LONG_TEXT_TRUNCATE); the two may agree but not
+    /// contradict each other.
+    /// </summary>
+    internal static EngineAttribution.LongTextMode ToEngine(LongText longText, bool truncate) => (longText, truncate) switch
+    {
+        (LongText.Unspecified, false) => EngineAttribution.LongTextMode.Reject,
+        (LongText.Unspecified or LongText.Truncate, _) => EngineAttribution.LongTextMode.Truncate,
+        (LongText.Windows, false) => EngineAttribution.LongTextMode.Windows,
+        (LongText.Windows, true) => throw RpcErrors.InvalidArgument(
+            "long_text", "LONG_TEXT_WINDOWS cannot be combined with truncate = true (truncate is an alias of LONG_TEXT_TRUNCATE)."),
+        _ => throw RpcErrors.InvalidArgument("long_text", $"{(int)longText} is not a defined LongText value."),
     };
 
     // UNSPECIFIED (an unset field) selects the engine's default. The validator rejects undefined enum values first;
