@@ -76,6 +76,7 @@ public sealed class FaithfulnessTests(ServerFixture server, Xunit.Abstractions.I
         var f = result.Faithfulness;
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"\"{text}\": target {result.TargetLabel}, p = {result.Prediction.Probability:F4}, {result.NSteps} steps, replacement {f?.ReplacementToken}"));
+        output.WriteLine(string.Join(" ", result.Tokens.Select(t => string.Create(c, $"{t.Token}({t.Attribution:F4})"))));
         if (f is null)
         {
             return;
