@@ -168,7 +168,8 @@ public sealed class ExplainerModel : IDisposable
     /// <remarks>
     /// Every ONNX Runtime run goes to the thread pool once and is awaited; the caller's thread is never blocked on it.
     /// <paramref name="progress"/> is called synchronously and in order, once per gradient run, on the thread that
-    /// finished it; a caller that streams the events should hand them to a channel rather than block.
+    /// finished it; a caller that streams the events should hand them to a channel rather than block. The faithfulness
+    /// scores (forward runs after the integration) report no progress.
     /// Cancellation stops the run in flight and surfaces as <see cref="OperationCanceledException"/>.
     /// </remarks>
     public async Task<Explanation> ExplainAsync(ExplanationPlan plan, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -181,7 +182,8 @@ public sealed class ExplainerModel : IDisposable
         var integrationProgress = progress is null ? null
             : new SynchronousProgress<IgProgress>(p => progress.Report(ExplanationResults.Progress(plan, p, stopwatch.Elapsed)));
         var results = await _integratedGradients.AttributeAsync([plan.Input], plan.Settings, integrationProgress, cancellationToken).ConfigureAwait(false);
-        return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed);
+        var faithfulness = plan.Request.Faithfulness ? await FaithfulnessAsync(plan, results[0], cancellationToken).ConfigureAwait(false) : null;
+        return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed) with { Faithfulness = faithfulness };
     }
 
     /// <summary>
@@ -212,16 +214,23 @@ public sealed class ExplainerModel : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckOwner(plan.Model);
         var encoded = plan.Encoded;
-        var predictions = new Prediction[encoded.Count];
+        var logits = await LogitsAsync(encoded.Select(e => e.Ids).ToArray(), encoded.Select(e => e.TokenTypeIds).ToArray(), cancellationToken).ConfigureAwait(false);
+        return logits.Select(l => Logits.ToPrediction(l, Labels)).ToArray();
+    }
+
+    /// <summary>The logits of every row (ids and token types of one length per row), in padded batches within the memory budget.</summary>
+    private async Task<float[][]> LogitsAsync(IReadOnlyList<int[]> ids, IReadOnlyList<int[]> types, CancellationToken cancellationToken)
+    {
+        var result = new float[ids.Count][];
         var classes = _runtime.NumClasses;
-        for (var first = 0; first < encoded.Count;)
+        for (var first = 0; first < ids.Count;)
         {
             // Grow the batch while the padded batch fits the budget (a forward run holds less than a gradient run, so this is conservative).
             var rows = 0;
             var seqLen = 0;
-            while (first + rows < encoded.Count && rows < PredictBatchSize)
+            while (first + rows < ids.Count && rows < PredictBatchSize)
             {
-                var longer = Math.Max(seqLen, encoded[first + rows].Length);
+                var longer = Math.Max(seqLen, ids[first + rows].Length);
                 if (rows > 0 && rows + 1 > MaxRowsPerRun(longer))
                 {
                     break;
@@ -231,19 +240,28 @@ public sealed class ExplainerModel : IDisposable
                 rows++;
             }
 
-            var texts = encoded.Skip(first).Take(rows).ToArray();
-            var batch = PaddedBatch.Create(texts.Select(e => e.Ids).ToArray(), texts.Select(e => e.TokenTypeIds).ToArray(), _tokenizer.PadId);
+            var batch = PaddedBatch.Create(ids.Skip(first).Take(rows).ToArray(), types.Skip(first).Take(rows).ToArray(), _tokenizer.PadId);
             var logits = await Task.Run(() => _runtime.Logits(batch.Ids, batch.Mask, batch.Types, batch.Rows, batch.SeqLen, cancellationToken), cancellationToken)
                 .ConfigureAwait(false); // [rows, C]
             for (var r = 0; r < rows; r++)
             {
-                predictions[first + r] = Logits.ToPrediction(logits.AsSpan(r * classes, classes).ToArray(), Labels);
+                result[first + r] = logits.AsSpan(r * classes, classes).ToArray();
             }
 
             first += rows;
         }
 
-        return predictions;
+        return result;
+    }
+
+    /// <summary>The ERASER faithfulness of <paramref name="result"/>'s ranking (<see cref="FaithfulnessScoring"/>), the zero baseline replacing by [PAD].</summary>
+    private async Task<FaithfulnessScores> FaithfulnessAsync(ExplanationPlan plan, IgResult result, CancellationToken cancellationToken)
+    {
+        var encoded = plan.Encoded;
+        var rows = FaithfulnessScoring.Rows(encoded.Ids, plan.Input.BaselineIds ?? encoded.BaselineIds(_tokenizer.PadId), encoded.Special, result.TokenAttributions);
+        var logits = await LogitsAsync(rows, Enumerable.Repeat(encoded.TokenTypeIds, rows.Length).ToArray(), cancellationToken).ConfigureAwait(false);
+        return FaithfulnessScoring.Score(
+            logits.Select(l => Logits.Softmax(l)[result.Target]).ToArray(), encoded.Special.Count(s => !s), FaithfulnessScoring.ReplacementToken(plan.Request.Baseline));
     }
 
     /// <inheritdoc />

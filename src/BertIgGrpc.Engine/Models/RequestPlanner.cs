@@ -65,7 +65,8 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             : model.ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
             : Math.Max(1, settings.DefaultInternalBatchSize);
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
-        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps);
+        var forwardRows = request.Faithfulness ? FaithfulnessScoring.RowsPerText : 0;
+        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, forwardRows);
         return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), igSettings, tokenSteps);
     }
 
@@ -108,25 +109,30 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         return new PredictionPlan(model, encoded, tokens);
     }
 
-    /// <summary>Checks tokens x steps (the adaptive cap in adaptive mode) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.</summary>
-    private long CheckTokenSteps(int tokens, int steps, int minimumSteps)
+    /// <summary>
+    /// Checks tokens x (steps + forward rows) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure. Steps are the
+    /// adaptive cap in adaptive mode; forward rows are the faithfulness scores' rows, each counted as a step (a forward
+    /// row costs less than a gradient step, so this is conservative).
+    /// </summary>
+    private long CheckTokenSteps(int tokens, int steps, int minimumSteps, int forwardRows)
     {
-        var figure = tokens * (long)steps;
+        var figure = tokens * ((long)steps + forwardRows);
         var limit = settings.Limits.MaxTokenSteps;
         if (limit <= 0 || figure <= limit)
         {
             return figure;
         }
 
-        if (tokens * (long)minimumSteps > limit)
+        var faithfulness = forwardRows > 0 ? $" + {forwardRows} faithfulness rows" : "";
+        if (tokens * ((long)minimumSteps + forwardRows) > limit)
         {
             // No step count would do: the text itself is too long for this server.
             throw new InvalidExplainRequestException("text",
-                $"The text has {tokens} tokens; even {minimumSteps} step(s) would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it or set truncate.");
+                $"The text has {tokens} tokens; even {minimumSteps} step(s){faithfulness} would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it{(forwardRows > 0 ? ", leave faithfulness off" : "")} or set truncate.");
         }
 
         throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-            $"The request needs {tokens} tokens x {steps} steps = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens} steps for this text, or a shorter text.");
+            $"The request needs {tokens} tokens x {(forwardRows > 0 ? $"({steps} steps{faithfulness})" : $"{steps} steps")} = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens - forwardRows} steps for this text, or a shorter text.");
     }
 
     /// <summary>The class to explain: by index, by label (case-insensitive when unambiguous), or null for the predicted one.</summary>
