@@ -65,8 +65,9 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             : model.ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
             : Math.Max(1, settings.DefaultInternalBatchSize);
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
-        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps);
-        return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), igSettings, tokenSteps);
+        var paths = request.AllTargets ? CheckAllTargets(encoded.Length) : 1;
+        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, paths);
+        return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target, request.AllTargets), igSettings, tokenSteps);
     }
 
     /// <summary>Validates and tokenizes texts for a prediction and checks them against <c>BertIg:Limits:MaxPredictTokens</c>.</summary>
@@ -108,14 +109,45 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         return new PredictionPlan(model, encoded, tokens);
     }
 
-    /// <summary>Checks tokens x steps (the adaptive cap in adaptive mode) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.</summary>
-    private long CheckTokenSteps(int tokens, int steps, int minimumSteps)
+    /// <summary>
+    /// Checks that one step of every class fits one gradient run: <c>all_targets</c> puts one row per class in each run
+    /// (the rows of a step are not split), so a model with more classes than the memory budget allows rows for this
+    /// text is refused. Returns the number of paths (the class count).
+    /// </summary>
+    private int CheckAllTargets(int tokens)
     {
-        var figure = tokens * (long)steps;
+        var classes = model.Labels.Count;
+        var rows = model.MaxRowsPerRun(tokens);
+        if (classes > rows)
+        {
+            throw new RequestLimitExceededException("BertIg:Limits:MaxRunMemoryMB", classes, rows,
+                $"all_targets puts one row per class in every gradient run: {classes} rows of {tokens} tokens, but the memory budget of one run "
+                + $"(BertIg:Limits:MaxRunMemoryMB, {model.RunMemoryBudgetBytes / (1024 * 1024)} MiB) allows {rows}; explain the classes in separate requests (target_index) or send a shorter text.");
+        }
+
+        return classes;
+    }
+
+    /// <summary>
+    /// Checks tokens x steps (the adaptive cap in adaptive mode) x paths (the classes of <c>all_targets</c>, else 1)
+    /// against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.
+    /// </summary>
+    private long CheckTokenSteps(int tokens, int steps, int minimumSteps, int paths)
+    {
+        var figure = tokens * (long)steps * paths;
         var limit = settings.Limits.MaxTokenSteps;
         if (limit <= 0 || figure <= limit)
         {
             return figure;
+        }
+
+        if (paths > 1)
+        {
+            var most = limit / ((long)tokens * paths);
+            throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
+                $"all_targets on {paths} classes needs {tokens} tokens x {steps} steps x {paths} classes = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); "
+                + (most >= minimumSteps ? $"use at most {most} steps with all_targets for this text, " : "")
+                + "explain the classes in separate requests (target_index), or send a shorter text.");
         }
 
         if (tokens * (long)minimumSteps > limit)

@@ -110,7 +110,24 @@ public sealed partial class ExplainerService
         };
         result.Tokens.AddRange(explanation.Tokens.Select(ToProto));
         result.Words.AddRange(explanation.Words.Select(ToProto));
+        result.PerTarget.AddRange(explanation.PerTarget.Select(ToProto));
         return result;
+    }
+
+    internal static TargetAttributions ToProto(EngineAttribution.TargetExplanation target)
+    {
+        var message = new TargetAttributions
+        {
+            Index = target.Index,
+            Label = target.Label,
+            ScoreInput = target.ScoreInput,
+            ScoreBaseline = target.ScoreBaseline,
+            ConvergenceDelta = target.ConvergenceDelta,
+            AttributionSum = target.AttributionSum,
+        };
+        message.Tokens.AddRange(target.Tokens.Select(ToProto));
+        message.Words.AddRange(target.Words.Select(ToProto));
+        return message;
     }
 
     internal static ExplainProgress ToProto(EngineAttribution.ExplainProgress progress)
