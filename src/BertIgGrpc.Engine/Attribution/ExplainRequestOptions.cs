@@ -107,7 +107,11 @@ public sealed record ExplainRequestOptions
     /// <summary>Gets, for <see cref="LongTextMode.Windows"/>, the tokens between window starts; 0 means half a window.</summary>
     public int WindowStride { get; init; }
 
-    /// <summary>Gets whether one attribution list per class is computed as well (in shared runs).</summary>
+    /// <summary>
+    /// Gets whether one attribution list per class is computed as well (<see cref="Explanation.PerTarget"/>), in the same
+    /// gradient runs as the target's (one row per class and step, each seeded with its class). The cost, as counted
+    /// against <c>BertIg:Limits:MaxTokenSteps</c>, is the class count times that of one target.
+    /// </summary>
     public bool AllTargets { get; init; }
 
     /// <summary>Gets whether ERASER faithfulness scores of the result's ranking are computed as well.</summary>

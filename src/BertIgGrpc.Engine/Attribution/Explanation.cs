@@ -90,4 +90,32 @@ public sealed record Explanation
     public FaithfulnessScores? Faithfulness { get; init; }
     /// <summary>Gets the wall time spent.</summary>
     public required TimeSpan Elapsed { get; init; }
+    /// <summary>
+    /// Gets, with <see cref="ExplainRequestOptions.AllTargets"/>, the attributions towards every class in logit order
+    /// (the entry of <see cref="TargetIndex"/> carries the same figures as this result); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<TargetExplanation> PerTarget { get; init; } = [];
+}
+
+/// <summary>The attributions towards one class (<see cref="ExplainRequestOptions.AllTargets"/>).</summary>
+public sealed record TargetExplanation
+{
+    /// <summary>Gets the class index.</summary>
+    public required int Index { get; init; }
+    /// <summary>Gets the class label.</summary>
+    public required string Label { get; init; }
+    /// <summary>Gets the per-token attributions towards the class, special tokens included.</summary>
+    public required IReadOnlyList<TokenAttribution> Tokens { get; init; }
+    /// <summary>Gets the attributions merged to whole words (as <see cref="Explanation.Words"/>).</summary>
+    public required IReadOnlyList<TokenAttribution> Words { get; init; }
+    /// <summary>Gets F(x): the class's logit on the input.</summary>
+    public required double ScoreInput { get; init; }
+    /// <summary>Gets F(x'): the class's logit on the baseline.</summary>
+    public required double ScoreBaseline { get; init; }
+    /// <summary>Gets sum(attributions) - (F(x) - F(x')).</summary>
+    public required double ConvergenceDelta { get; init; }
+    /// <summary>Gets the sum of all attributions.</summary>
+    public required double AttributionSum { get; init; }
+    /// <summary>Gets the number of steps used for this class (in adaptive mode each class is refined on its own).</summary>
+    public required int Steps { get; init; }
 }

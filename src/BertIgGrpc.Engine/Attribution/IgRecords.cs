@@ -5,7 +5,11 @@ namespace BertIgGrpc.Engine.Attribution;
 /// <param name="BaselineIds">Token ids of the baseline; null for the zero baseline at the cut.</param>
 /// <param name="TokenTypeIds">Token type ids (shared by input and baseline).</param>
 /// <param name="Target">Class to explain; null explains the class with the largest logit on the input.</param>
-internal sealed record IgInput(int[] InputIds, int[]? BaselineIds, int[] TokenTypeIds, int? Target);
+/// <param name="AllTargets">
+/// Also attribute towards every class (<see cref="IgResult.PerTarget"/>): one path row per class and step, each with
+/// its class's one-hot seed, in the same runs as the target's rows.
+/// </param>
+internal sealed record IgInput(int[] InputIds, int[]? BaselineIds, int[] TokenTypeIds, int? Target, bool AllTargets = false);
 
 /// <summary>How to integrate.</summary>
 /// <param name="Method">Integration rule.</param>
@@ -25,12 +29,19 @@ internal sealed record IgSettings(IntegrationMethod Method, int Steps, int Inter
 /// <param name="ConvergenceDelta">AttributionSum - (F(x) - F(x')).</param>
 /// <param name="Steps">Steps of the final round.</param>
 /// <param name="InputLogits">All logits on the input, <c>[classes]</c>.</param>
+/// <param name="PerTarget">
+/// With <see cref="IgInput.AllTargets"/>, the result towards each class in logit order (the entry of <paramref name="Target"/>
+/// is this result itself, without a list of its own); null otherwise.
+/// </param>
 internal sealed record IgResult(
     double[] TokenAttributions, double AttributionSum, int Target, double ScoreInput, double ScoreBaseline,
-    double ConvergenceDelta, int Steps, float[] InputLogits);
+    double ConvergenceDelta, int Steps, float[] InputLogits, IReadOnlyList<IgResult>? PerTarget = null);
 
 /// <summary>Progress after one gradient run.</summary>
 /// <param name="StepsDone">Steps evaluated so far (all rounds).</param>
 /// <param name="StepsTotal">Steps planned so far (grows in adaptive mode).</param>
-/// <param name="PartialTokenAttributions">Per text (null for texts already finished), the running per-token attributions of the current round.</param>
+/// <param name="PartialTokenAttributions">
+/// Per text, the running per-token attributions towards its target in the current round (for a text whose target is
+/// finished while other classes of <see cref="IgInput.AllTargets"/> go on: its final ones; null for texts already finished).
+/// </param>
 internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] PartialTokenAttributions);

@@ -3,12 +3,14 @@ using BertIgGrpc.Engine.Execution;
 namespace BertIgGrpc.Engine.Attribution;
 
 /// <summary>
-/// One pass over all steps of one rule for the pending texts of <see cref="LayerIntegratedGradients"/>: up to
-/// <see cref="LayerIntegratedGradients.RunsInFlight"/> gradient runs on the thread pool, awaited and accumulated in run order.
+/// One pass over all steps of one rule for the pending paths (<see cref="TargetSlots"/>: a text and a class) of
+/// <see cref="LayerIntegratedGradients"/>: up to <see cref="LayerIntegratedGradients.RunsInFlight"/> gradient runs on the
+/// thread pool, awaited and accumulated in run order. <paramref name="pending"/> holds slot indices; <paramref name="mask"/>,
+/// <paramref name="types"/>, <paramref name="baselineCut"/> and <paramref name="difference"/> are per text.
 /// </summary>
 internal sealed class IntegrationRound(
     IAttributionRuntime runtime, int rowsPerRun, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
-    long[] mask, long[] types, float[] baselineCut, float[] difference, int[] targets)
+    long[] mask, long[] types, float[] baselineCut, float[] difference, TargetSlots slots)
 {
     public async Task<double[][]> RunAsync(int stepsBefore, IProgress<IgProgress>? progress, CancellationToken cancellationToken)
     {
@@ -17,24 +19,25 @@ internal sealed class IntegrationRound(
         var rowSize = seqLen * runtime.HiddenSize;
         var stepsPerRun = Math.Max(1, rowsPerRun / texts);
 
-        // Running weighted gradient sums, [T_pending][S * H], in double.
+        // Running weighted gradient sums, [T_pending][S * H], in double (T: pending slots here).
         var sums = new double[texts][];
         for (var p = 0; p < texts; p++)
         {
             sums[p] = new double[rowSize];
         }
 
-        // Pending texts' mask/types [T_pending, S], and L(x'), L(x) - L(x') [T_pending, S, H].
+        // Pending slots' mask/types [T_pending, S], and L(x'), L(x) - L(x') [T_pending, S, H], from their texts.
         var groupMask = new long[texts * seqLen];
         var groupTypes = new long[texts * seqLen];
         var groupBaseline = new float[texts * rowSize];
         var groupDifference = new float[texts * rowSize];
         for (var p = 0; p < texts; p++)
         {
-            Array.Copy(mask, pending[p] * seqLen, groupMask, p * seqLen, seqLen);
-            Array.Copy(types, pending[p] * seqLen, groupTypes, p * seqLen, seqLen);
-            Array.Copy(baselineCut, pending[p] * rowSize, groupBaseline, p * rowSize, rowSize);
-            Array.Copy(difference, pending[p] * rowSize, groupDifference, p * rowSize, rowSize);
+            var text = slots.Text[pending[p]];
+            Array.Copy(mask, text * seqLen, groupMask, p * seqLen, seqLen);
+            Array.Copy(types, text * seqLen, groupTypes, p * seqLen, seqLen);
+            Array.Copy(baselineCut, text * rowSize, groupBaseline, p * rowSize, rowSize);
+            Array.Copy(difference, text * rowSize, groupDifference, p * rowSize, rowSize);
         }
 
         var inFlight = new Queue<(int StepCount, Task<float[]> Task)>();
@@ -96,7 +99,7 @@ internal sealed class IntegrationRound(
         {
             var step = firstStep + row / texts;
             var p = row % texts;
-            seed[row * classes + targets[pending[p]]] = (float)points.Weights[step];
+            seed[row * classes + slots.Target[pending[p]]] = (float)points.Weights[step];
             Array.Copy(groupMask, p * seqLen, rowMask, row * seqLen, seqLen);
             Array.Copy(groupTypes, p * seqLen, rowTypes, row * seqLen, seqLen);
         }
@@ -128,11 +131,11 @@ internal sealed class IntegrationRound(
     private double[]?[] Partial(double[][] sums)
     {
         var hidden = runtime.HiddenSize;
-        var partial = new double[]?[inputs.Count];
+        var partial = new double[]?[slots.Count];
         for (var p = 0; p < sums.Length; p++)
         {
-            var t = pending[p];
-            partial[t] = LayerIntegratedGradients.TokenAttributions(sums[p], difference.AsSpan(t * seqLen * hidden, seqLen * hidden), inputs[t].InputIds.Length, hidden, settings.MultiplyByInputs);
+            var t = slots.Text[pending[p]];
+            partial[pending[p]] = LayerIntegratedGradients.TokenAttributions(sums[p], difference.AsSpan(t * seqLen * hidden, seqLen * hidden), inputs[t].InputIds.Length, hidden, settings.MultiplyByInputs);
         }
 
         return partial;

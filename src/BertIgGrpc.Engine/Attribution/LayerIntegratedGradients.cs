@@ -10,7 +10,8 @@ namespace BertIgGrpc.Engine.Attribution;
 /// <remarks>
 /// Rows are laid out as in Captum: for a group of T texts, interpolation row <c>k * T + t</c> is step k of text t, and
 /// <see cref="IgSettings.InternalBatchSize"/> rows, capped by the memory budget, are evaluated per gradient run (at least
-/// one step of every text).
+/// one step of every text). A text with <see cref="IgInput.AllTargets"/> counts once per class there
+/// (<see cref="TargetSlots"/>): its rows for one step repeat the same point with each class's seed.
 /// The step weight goes into the seed, so each run returns gradients already weighted. Up to <see cref="RunsInFlight"/>
 /// gradient runs are in flight while the oldest one is accumulated, so building the next interpolation batch and summing
 /// the last one overlap with the runtime's work; accumulation happens in run order, in double, so results do not depend
@@ -85,29 +86,33 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             difference[i] = inputCut[i] - baselineCut[i];
         }
 
-        var results = new IgResult?[texts];
-        var pending = Enumerable.Range(0, texts).ToList();
+        // One slot per text and class explained; each slot is integrated, and refined in adaptive mode, on its own.
+        var slots = new TargetSlots(inputs, targets, classes);
+        var results = new IgResult?[slots.Count];
+        var slotProgress = progress is null ? null : new SynchronousProgress<IgProgress>(p => progress.Report(slots.ForTexts(p, results)));
+        var pending = Enumerable.Range(0, slots.Count).ToList();
         var steps = settings.Steps;
         var stepsBefore = 0;
         while (true)
         {
-            var round = new IntegrationRound(runtime, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
-            var gradientSums = await round.RunAsync(stepsBefore, progress, cancellationToken).ConfigureAwait(false);
+            var round = new IntegrationRound(runtime, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, slots);
+            var gradientSums = await round.RunAsync(stepsBefore, slotProgress, cancellationToken).ConfigureAwait(false);
             stepsBefore += steps;
 
             var stillPending = new List<int>();
             for (var p = 0; p < pending.Count; p++)
             {
-                var t = pending[p];
+                var slot = pending[p];
+                var (t, target) = (slots.Text[slot], slots.Target[slot]);
                 var result = Finish(gradientSums[p], difference.AsSpan(t * rowSize, rowSize), inputs[t].InputIds.Length, hidden, settings.MultiplyByInputs,
-                    targets[t], inputLogits[t * classes + targets[t]], baselineLogits[t * classes + targets[t]], steps, inputLogits.AsSpan(t * classes, classes).ToArray());
+                    target, inputLogits[t * classes + target], baselineLogits[t * classes + target], steps, inputLogits.AsSpan(t * classes, classes).ToArray());
                 var gap = Math.Abs(result.ScoreInput - result.ScoreBaseline);
                 if (settings.Tolerance > 0 && Math.Abs(result.ConvergenceDelta) > settings.Tolerance * gap && steps < settings.MaxSteps)
                 {
-                    stillPending.Add(t);
+                    stillPending.Add(slot);
                 }
 
-                results[t] = result;
+                results[slot] = result;
             }
 
             if (stillPending.Count == 0)
@@ -115,13 +120,13 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
                 break;
             }
 
-            // Adaptive mode: rerun the texts that missed the tolerance with twice the steps (the points of a larger rule
+            // Adaptive mode: rerun the slots that missed the tolerance with twice the steps (the points of a larger rule
             // are not a superset of the smaller one's for Gauss-Legendre, so nothing is reused).
             pending = stillPending;
             steps = Math.Min(steps * 2, settings.MaxSteps);
         }
 
-        return results.Select(r => r!).ToArray();
+        return slots.ForTexts(inputs, results.Select(r => r!).ToArray());
     }
 
     /// <summary>Per-token attributions: sum over hidden of (L(x) - L(x')) * weighted gradient sum, or of the sum alone.</summary>

@@ -149,7 +149,10 @@ public sealed class ExplainerModel : IDisposable
     /// caller can refuse it before admitting it. Run it with <see cref="ExplainAsync(ExplanationPlan, IProgress{ExplainProgress}?, CancellationToken)"/>.
     /// </summary>
     /// <exception cref="InvalidExplainRequestException">Input the model cannot take, or a text too long for any number of steps.</exception>
-    /// <exception cref="RequestLimitExceededException">Tokens x steps over <c>BertIg:Limits:MaxTokenSteps</c>.</exception>
+    /// <exception cref="RequestLimitExceededException">
+    /// Tokens x steps (x classes with <c>AllTargets</c>) over <c>BertIg:Limits:MaxTokenSteps</c>, or, with <c>AllTargets</c>,
+    /// more classes than one run may hold rows of this length (<c>BertIg:Limits:MaxRunMemoryMB</c>).
+    /// </exception>
     public ExplanationPlan Plan(ExplainRequestOptions request)
     {
         ArgumentNullException.ThrowIfNull(request);

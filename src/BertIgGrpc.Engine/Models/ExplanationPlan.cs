@@ -22,7 +22,10 @@ public sealed class ExplanationPlan
     /// <summary>Gets the number of tokens, special tokens included.</summary>
     public int Tokens => Encoded.Length;
 
-    /// <summary>Gets tokens x steps (the adaptive cap in adaptive mode): the request's cost.</summary>
+    /// <summary>
+    /// Gets tokens x steps (the adaptive cap in adaptive mode), times the class count with <c>AllTargets</c>: the
+    /// request's cost.
+    /// </summary>
     public long TokenSteps { get; }
 
     internal ExplainerModel Model { get; }

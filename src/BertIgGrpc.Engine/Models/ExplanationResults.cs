@@ -29,8 +29,23 @@ internal static class ExplanationResults
             ExecutionProvider = model.ExecutionProvider,
             Truncated = encoded.Truncated,
             Elapsed = elapsed,
+            PerTarget = result.PerTarget?.Select(r => PerTarget(plan, r)).ToArray() ?? [],
         };
     }
+
+    /// <summary>One class's entry of <see cref="Explanation.PerTarget"/>.</summary>
+    private static TargetExplanation PerTarget(ExplanationPlan plan, IgResult result) => new()
+    {
+        Index = result.Target,
+        Label = plan.Model.Labels[result.Target],
+        Tokens = TokenAggregation.Tokens(plan.Encoded, result.TokenAttributions),
+        Words = TokenAggregation.Words(plan.Encoded, result.TokenAttributions),
+        ScoreInput = result.ScoreInput,
+        ScoreBaseline = result.ScoreBaseline,
+        ConvergenceDelta = result.ConvergenceDelta,
+        AttributionSum = result.AttributionSum,
+        Steps = result.Steps,
+    };
 
     /// <summary>The progress event of <paramref name="plan"/> after one gradient run (its one text's running attributions).</summary>
     public static ExplainProgress Progress(ExplanationPlan plan, IgProgress progress, TimeSpan elapsed)

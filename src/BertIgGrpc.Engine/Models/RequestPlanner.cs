@@ -66,8 +66,9 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             : Math.Max(1, settings.DefaultInternalBatchSize);
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
         var forwardRows = request.Faithfulness ? FaithfulnessScoring.RowsPerText : 0;
-        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, forwardRows);
-        return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), igSettings, tokenSteps);
+        var paths = request.AllTargets ? CheckAllTargets(encoded.Length) : 1;
+        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, paths, forwardRows);
+        return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target, request.AllTargets), igSettings, tokenSteps);
     }
 
     /// <summary>Validates and tokenizes texts for a prediction and checks them against <c>BertIg:Limits:MaxPredictTokens</c>.</summary>
@@ -110,13 +111,33 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
     }
 
     /// <summary>
-    /// Checks tokens x (steps + forward rows) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure. Steps are the
-    /// adaptive cap in adaptive mode; forward rows are the faithfulness scores' rows, each counted as a step (a forward
-    /// row costs less than a gradient step, so this is conservative).
+    /// Checks that one step of every class fits one gradient run: <c>all_targets</c> puts one row per class in each run
+    /// (the rows of a step are not split), so a model with more classes than the memory budget allows rows for this
+    /// text is refused. Returns the number of paths (the class count).
     /// </summary>
-    private long CheckTokenSteps(int tokens, int steps, int minimumSteps, int forwardRows)
+    private int CheckAllTargets(int tokens)
     {
-        var figure = tokens * ((long)steps + forwardRows);
+        var classes = model.Labels.Count;
+        var rows = model.MaxRowsPerRun(tokens);
+        if (classes > rows)
+        {
+            throw new RequestLimitExceededException("BertIg:Limits:MaxRunMemoryMB", classes, rows,
+                $"all_targets puts one row per class in every gradient run: {classes} rows of {tokens} tokens, but the memory budget of one run "
+                + $"(BertIg:Limits:MaxRunMemoryMB, {model.RunMemoryBudgetBytes / (1024 * 1024)} MiB) allows {rows}; explain the classes in separate requests (target_index) or send a shorter text.");
+        }
+
+        return classes;
+    }
+
+    /// <summary>
+    /// Checks tokens x (steps x paths + forward rows) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure. Steps
+    /// are the adaptive cap in adaptive mode; paths are the classes of <c>all_targets</c> (else 1); forward rows are the
+    /// faithfulness scores' rows, each counted as a step (a forward row costs less than a gradient step, so this is
+    /// conservative).
+    /// </summary>
+    private long CheckTokenSteps(int tokens, int steps, int minimumSteps, int paths, int forwardRows)
+    {
+        var figure = tokens * ((long)steps * paths + forwardRows);
         var limit = settings.Limits.MaxTokenSteps;
         if (limit <= 0 || figure <= limit)
         {
@@ -124,6 +145,21 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         }
 
         var faithfulness = forwardRows > 0 ? $" + {forwardRows} faithfulness rows" : "";
+        if (paths > 1 && tokens * ((long)minimumSteps * paths + forwardRows) <= limit)
+        {
+            var most = (limit / tokens - forwardRows) / paths;
+            throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
+                $"all_targets on {paths} classes needs {tokens} tokens x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); "
+                + $"use at most {most} steps with all_targets for this text, explain the classes in separate requests (target_index), or send a shorter text.");
+        }
+
+        if (paths > 1)
+        {
+            throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
+                $"all_targets on {paths} classes needs {tokens} tokens x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}), "
+                + "even at the fewest steps; explain the classes in separate requests (target_index), or send a shorter text.");
+        }
+
         if (tokens * ((long)minimumSteps + forwardRows) > limit)
         {
             // No step count would do: the text itself is too long for this server.

@@ -115,7 +115,24 @@ public sealed partial class ExplainerService
             result.Faithfulness = ToProto(faithfulness);
         }
 
+        result.PerTarget.AddRange(explanation.PerTarget.Select(ToProto));
         return result;
+    }
+
+    internal static TargetAttributions ToProto(EngineAttribution.TargetExplanation target)
+    {
+        var message = new TargetAttributions
+        {
+            Index = target.Index,
+            Label = target.Label,
+            ScoreInput = target.ScoreInput,
+            ScoreBaseline = target.ScoreBaseline,
+            ConvergenceDelta = target.ConvergenceDelta,
+            AttributionSum = target.AttributionSum,
+        };
+        message.Tokens.AddRange(target.Tokens.Select(ToProto));
+        message.Words.AddRange(target.Words.Select(ToProto));
+        return message;
     }
 
     internal static Faithfulness ToProto(EngineAttribution.FaithfulnessScores scores)

@@ -184,4 +184,27 @@ public class LayerIntegratedGradientsTests
             Assert.Equal(expected[1], result.TokenAttributions[1], 1e-5);
         }
     }
+    [Fact]
+    public async Task AllTargets_MixedWithPlainTexts_EachTextsClassesMatchTheAnalyticIntegral()
+    {
+        // Text 0 towards every class, text 1 (a different length) towards class 0 only, in the same runs.
+        var runtime = new CubicTestRuntime(classes: 3);
+        var other = Text([7592, 2088], target: 0);
+        var results = await new LayerIntegratedGradients(runtime).AttributeAsync([Movie with { AllTargets = true }, other], Settings(steps: 3, batch: 8));
+
+        Assert.Equal([0, 1, 2], results[0].PerTarget!.Select(r => r.Target));
+        foreach (var perClass in results[0].PerTarget!)
+        {
+            var expected = Analytic(runtime, Movie, perClass.Target);
+            Assert.All(expected.Zip(perClass.TokenAttributions), p => Assert.Equal(p.First, p.Second, 1e-5));
+            Assert.Null(perClass.PerTarget);
+        }
+
+        Assert.Equal(1, results[0].Target);
+        Assert.Equal(results[0].PerTarget![1].TokenAttributions, results[0].TokenAttributions);
+        Assert.Null(results[1].PerTarget);
+        Assert.Equal(0, results[1].Target);
+        Assert.All(Analytic(runtime, other, 0).Zip(results[1].TokenAttributions), p => Assert.Equal(p.First, p.Second, 1e-5));
+        Assert.Equal([4, 8], runtime.GradientRows.Order()); // 4 slots x 3 steps = 12 rows, 2 steps (8 rows) per run, two in flight
+    }
 }

@@ -50,6 +50,40 @@ public class ResourceLimitsTests
     }
 
     [Fact]
+    public void Plan_AllTargets_CountsEveryClassAgainstMaxTokenSteps()
+    {
+        var (model, runtime) = Create(new BertIgLimitsOptions { MaxTokenSteps = 14 * 100 });
+
+        // 50 steps fit for one class, not for two.
+        Assert.Equal(14 * 50, model.Plan(new ExplainRequestOptions { Text = Text, Steps = 50 }).TokenSteps);
+        var ex = Assert.Throws<RequestLimitExceededException>(() => model.Plan(new ExplainRequestOptions { Text = Text, Steps = 51, AllTargets = true }));
+
+        Assert.Equal("BertIg:Limits:MaxTokenSteps", ex.Limit);
+        Assert.Equal(14 * 51 * 2, ex.Figure);
+        Assert.Contains("all_targets on 2 classes", ex.Message);
+        Assert.Contains("at most 50 steps", ex.Message);
+        Assert.Equal(14 * 50 * 2, model.Plan(new ExplainRequestOptions { Text = Text, Steps = 50, AllTargets = true }).TokenSteps);
+        Assert.Equal(0, runtime.ForwardCalls + runtime.GradientCalls);
+    }
+
+    [Fact]
+    public void Plan_AllTargets_MoreClassesThanOneRunHoldsRows_ThrowsLimitExceededNamingTheMemoryBudget()
+    {
+        // 1 MiB budget, 14 tokens x 50 000 bytes per row: one row per run, and all_targets needs one per class (2).
+        var (model, runtime) = Create(new BertIgLimitsOptions { MaxRunMemoryMB = 1 }, bytesPerToken: 50_000);
+
+        var ex = Assert.Throws<RequestLimitExceededException>(() => model.Plan(new ExplainRequestOptions { Text = Text, AllTargets = true }));
+
+        Assert.Equal(1, model.MaxRowsPerRun(14));
+        Assert.Equal("BertIg:Limits:MaxRunMemoryMB", ex.Limit);
+        Assert.Equal(2, ex.Figure);
+        Assert.Equal(1, ex.Maximum);
+        Assert.Contains("one row per class", ex.Message);
+        model.Plan(new ExplainRequestOptions { Text = Text }); // one class at a time still runs
+        Assert.Equal(0, runtime.ForwardCalls + runtime.GradientCalls);
+    }
+
+    [Fact]
     public void Plan_TextTooLongForEvenOneStep_ThrowsInvalidArgumentOnText()
     {
         var (model, _) = Create(new BertIgLimitsOptions { MaxTokenSteps = 10 });
