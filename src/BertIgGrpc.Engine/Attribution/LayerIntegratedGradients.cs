@@ -22,7 +22,8 @@ namespace BertIgGrpc.Engine.Attribution;
 /// Upper bound on the rows of one gradient run for a padded length (the memory budget); <see cref="IgSettings.InternalBatchSize"/>
 /// is capped by it. Null: no bound beyond the batch size. The split does not change the results (sums stay in run order).
 /// </param>
-internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, Func<int, int>? maxRowsPerRun = null)
+/// <param name="padLength">The length a group of texts whose longest has n tokens is padded to (<see cref="LengthBuckets"/>); null: n.</param>
+internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, Func<int, int>? maxRowsPerRun = null, Func<int, int>? padLength = null)
 {
     /// <summary>Gradient runs in flight at once (one computing while the previous one is accumulated).</summary>
     public const int RunsInFlight = 2;
@@ -59,7 +60,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             rowTypes = rowTypes.Concat(inputs.Select(i => i.TokenTypeIds));
         }
 
-        var batch = PaddedBatch.Create(rowIds.ToArray(), rowTypes.ToArray(), padId);
+        var batch = PaddedBatch.Create(rowIds.ToArray(), rowTypes.ToArray(), padId, padLength);
         var seqLen = batch.SeqLen;
         var rowSize = seqLen * hidden;
         var mask = batch.Mask.AsSpan(0, texts * seqLen).ToArray();     // [T, S]
