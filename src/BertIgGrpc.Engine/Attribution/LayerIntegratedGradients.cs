@@ -28,6 +28,9 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
     /// <summary>Gradient runs in flight at once (one computing while the previous one is accumulated).</summary>
     public const int RunsInFlight = 2;
 
+    /// <summary>Packs the gradient runs of concurrent calls on this instance (one per model) into shared runs.</summary>
+    private readonly PathRunScheduler _scheduler = new(runtime, maxRowsPerRun ?? (_ => int.MaxValue));
+
     /// <summary>
     /// Attributes every input. Throws <see cref="OperationCanceledException"/> when cancelled; the runtime's run in flight
     /// is stopped too, and no run is left going when the task ends.
@@ -92,7 +95,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         var stepsBefore = 0;
         while (true)
         {
-            var round = new IntegrationRound(runtime, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
+            var round = new IntegrationRound(runtime, _scheduler, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
             var gradientSums = await round.RunAsync(stepsBefore, progress, cancellationToken).ConfigureAwait(false);
             stepsBefore += steps;
 
