@@ -99,7 +99,7 @@ internal sealed class IntegrationRound(
         }
 
         // The rows L(x') + a (L(x) - L(x')) are formed, and their gradients summed over the chunk's steps, by the runtime.
-        return scheduler.RunAsync(new PathChunk(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen), cancellationToken); // [T, S, H]
+        return scheduler.RunAsync(new PathChunk(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen, rowsPerRun), cancellationToken); // [T, S, H]
     }
 
     private static void Accumulate(double[][] sums, float[] gradientSum, int rowSize)

@@ -15,6 +15,8 @@ namespace BertIgGrpc.Engine.Attribution;
 /// gradient runs are in flight while the oldest one is accumulated, so building the next interpolation batch and summing
 /// the last one overlap with the runtime's work; accumulation happens in run order, in double, so results do not depend
 /// on timing. Every ONNX Runtime run goes to the thread pool once and is awaited; nothing blocks on a task.
+/// The runs of concurrent calls on one instance (one per model) go through its <see cref="PathRunScheduler"/>, which packs
+/// them into shared runs; each call's sums, progress and cancellation stay its own.
 /// </remarks>
 /// <param name="runtime">The forward and gradient computations.</param>
 /// <param name="padId">Token id padding shorter texts of a group.</param>

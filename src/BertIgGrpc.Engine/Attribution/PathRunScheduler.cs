@@ -11,7 +11,8 @@ namespace BertIgGrpc.Engine.Attribution;
 /// <param name="Seed">Seed per row (target one-hot times the step weight), <c>[K T, C]</c>.</param>
 /// <param name="Texts">T.</param>
 /// <param name="SeqLen">S, the padded length.</param>
-internal sealed record PathChunk(float[] Baseline, float[] Difference, float[] Alphas, long[] Mask, long[] Types, float[] Seed, int Texts, int SeqLen)
+/// <param name="MaxRows">The rows per run its request asked for (<c>internal_batch_size</c> within the budget): a run it starts holds no more.</param>
+internal sealed record PathChunk(float[] Baseline, float[] Difference, float[] Alphas, long[] Mask, long[] Types, float[] Seed, int Texts, int SeqLen, int MaxRows)
 {
     /// <summary>Gets K, the points per text.</summary>
     public int Points => Alphas.Length / Texts;
@@ -20,7 +21,10 @@ internal sealed record PathChunk(float[] Baseline, float[] Difference, float[] A
 /// <summary>
 /// Packs the path chunks of concurrent explanations on one model into shared ONNX Runtime runs. Chunks join one queue;
 /// up to <see cref="RunsInFlight"/> runs go at once, and each run takes the first queued chunk and the chunks after it of
-/// the same padded length, as long as the run stays within the memory budget's rows for that length. Chunks that arrive
+/// the same padded length, as long as the run stays within the first chunk's rows per run (its request's
+/// <c>internal_batch_size</c>: 25 on CPU by default, the memory budget on CUDA) and the memory budget's rows for that
+/// length. So small chunks (few steps) fill runs of the size a request would run alone, and full chunks run as they
+/// are: on CPU runs beyond that size were measured slower per row, not faster (benchmarks/README.md). Chunks that arrive
 /// while runs are in flight wait for the next one, so runs fill by themselves under load and a lone explanation runs as
 /// before (two runs in flight, one chunk each).
 /// </summary>
@@ -115,7 +119,7 @@ internal sealed class PathRunScheduler(IAttributionRuntime runtime, Func<int, in
         }
 
         var seqLen = _queue.First.Value.Chunk.SeqLen;
-        var limit = maxRowsPerRun(seqLen);
+        var limit = Math.Min(maxRowsPerRun(seqLen), _queue.First.Value.Chunk.MaxRows);
         int texts = 0, points = 0;
         for (var node = _queue.First; node is not null;)
         {
@@ -237,7 +241,7 @@ internal sealed class PathRunScheduler(IAttributionRuntime runtime, Func<int, in
             first += chunk.Texts;
         }
 
-        return new PathChunk(baseline, difference, alphas, mask, types, seed, texts, seqLen);
+        return new PathChunk(baseline, difference, alphas, mask, types, seed, texts, seqLen, rows);
     }
 
     private sealed class Entry(PathChunk chunk, CancellationToken token)

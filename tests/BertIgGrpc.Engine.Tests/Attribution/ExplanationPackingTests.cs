@@ -130,7 +130,7 @@ public class ExplanationPackingTests
         var difference = Enumerable.Range(0, seqLen * hidden).Select(i => 0.5f + shift * MathF.Cos(i)).ToArray();
         var alphas = Enumerable.Range(0, points).Select(k => (k + 0.5f) / points).ToArray();
         var seed = Enumerable.Range(0, points * 2).Select(i => i % 2 == 0 ? 1f / points : 0f).ToArray();
-        return new PathChunk(baseline, difference, alphas, [.. Enumerable.Repeat(1L, points * seqLen)], new long[points * seqLen], seed, 1, seqLen);
+        return new PathChunk(baseline, difference, alphas, [.. Enumerable.Repeat(1L, points * seqLen)], new long[points * seqLen], seed, 1, seqLen, MaxRows: 10);
     }
 
     private static async Task WaitForAsync(Func<bool> condition)
