@@ -15,9 +15,19 @@ internal static class BenchModel
         return new DefaultModelMaterializer(cache, MiniLmSentiment.DefaultEncoderDllPath, NullLogger.Instance).Materialize().Definition;
     }
 
-    /// <summary>Execution provider from BERTIG_EP (auto, cuda or cpu); auto when unset.</summary>
+    /// <summary>
+    /// Execution provider from BERTIG_EP (auto, cuda or cpu; auto when unset) and the Predict batching wait from
+    /// BERTIG_PREDICT_WAIT_MS (the engine's default when unset; negative: no sharing).
+    /// </summary>
     public static RuntimeSettings Settings()
-        => new() { ExecutionProvider = Environment.GetEnvironmentVariable("BERTIG_EP") ?? "auto" };
+    {
+        var wait = Environment.GetEnvironmentVariable("BERTIG_PREDICT_WAIT_MS");
+        return new()
+        {
+            ExecutionProvider = Environment.GetEnvironmentVariable("BERTIG_EP") ?? "auto",
+            PredictBatchWaitMs = string.IsNullOrEmpty(wait) ? RuntimeSettings.StandardPredictBatchWaitMs : double.Parse(wait, System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
 
     /// <summary>Single-piece words, so that the text is exactly <paramref name="tokens"/> long with [CLS] and [SEP].</summary>
     public static string Text(int tokens)

@@ -113,7 +113,7 @@ internal static class GraphProfiler
         {
             OrtValue.CreateTensorValueFromMemory(baseline, [1, tokens, hidden]),
             OrtValue.CreateTensorValueFromMemory(difference, [1, tokens, hidden]),
-            OrtValue.CreateTensorValueFromMemory(alphas, [rows]),
+            OrtValue.CreateTensorValueFromMemory(alphas, [rows, 1]),
             OrtValue.CreateTensorValueFromMemory(seed, [rows, runtime.NumClasses]),
         };
         foreach (var input in gradient.OtherInputs)

@@ -4,12 +4,13 @@ namespace BertIgGrpc.Engine.Attribution;
 
 /// <summary>
 /// One pass over all steps of one rule for the pending paths (<see cref="TargetSlots"/>: a text and a class) of
-/// <see cref="LayerIntegratedGradients"/>: up to <see cref="LayerIntegratedGradients.RunsInFlight"/> gradient runs on the
-/// thread pool, awaited and accumulated in run order. <paramref name="pending"/> holds slot indices; <paramref name="mask"/>,
+/// <see cref="LayerIntegratedGradients"/>: up to <see cref="LayerIntegratedGradients.RunsInFlight"/> gradient runs,
+/// awaited and accumulated in run order. The runs go through the model's <see cref="PathRunScheduler"/>, which may share
+/// them with concurrent explanations. <paramref name="pending"/> holds slot indices; <paramref name="mask"/>,
 /// <paramref name="types"/>, <paramref name="baselineCut"/> and <paramref name="difference"/> are per text.
 /// </summary>
 internal sealed class IntegrationRound(
-    IAttributionRuntime runtime, int rowsPerRun, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
+    IAttributionRuntime runtime, PathRunScheduler scheduler, int rowsPerRun, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
     long[] mask, long[] types, float[] baselineCut, float[] difference, TargetSlots slots)
 {
     public async Task<double[][]> RunAsync(int stepsBefore, IProgress<IgProgress>? progress, CancellationToken cancellationToken)
@@ -82,36 +83,26 @@ internal sealed class IntegrationRound(
         return sums;
     }
 
-    private float[] RunChunk(IntegrationPoints points, int firstStep, int stepCount, int texts, long[] groupMask, long[] groupTypes, float[] groupBaseline, float[] groupDifference, CancellationToken cancellationToken)
+    private Task<float[]> RunChunk(IntegrationPoints points, int firstStep, int stepCount, int texts, long[] groupMask, long[] groupTypes, float[] groupBaseline, float[] groupDifference, CancellationToken cancellationToken)
     {
         var rows = stepCount * texts;
         var classes = runtime.NumClasses;
-        var alphas = new float[stepCount];                         // [k]
+        var alphas = new float[rows];                              // [k * T]
         var seed = new float[rows * classes];                      // [k * T, C]
         var rowMask = new long[rows * seqLen];                     // [k * T, S]
         var rowTypes = new long[rows * seqLen];                    // [k * T, S]
-        for (var k = 0; k < stepCount; k++)
-        {
-            alphas[k] = (float)points.Alphas[firstStep + k];
-        }
-
         for (var row = 0; row < rows; row++)
         {
             var step = firstStep + row / texts;
             var p = row % texts;
+            alphas[row] = (float)points.Alphas[step];
             seed[row * classes + slots.Target[pending[p]]] = (float)points.Weights[step];
             Array.Copy(groupMask, p * seqLen, rowMask, row * seqLen, seqLen);
             Array.Copy(groupTypes, p * seqLen, rowTypes, row * seqLen, seqLen);
         }
 
         // The rows L(x') + a (L(x) - L(x')) are formed, and their gradients summed over the chunk's steps, by the runtime.
-        var sum = runtime.PathGradient(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen, cancellationToken); // [T, S, H]
-        if (sum.Length != texts * seqLen * runtime.HiddenSize)
-        {
-            throw new InvalidOperationException($"The runtime returned a path gradient of {sum.Length} values for {texts} texts of {seqLen} x {runtime.HiddenSize}.");
-        }
-
-        return sum;
+        return scheduler.RunAsync(new PathChunk(groupBaseline, groupDifference, alphas, rowMask, rowTypes, seed, texts, seqLen, rowsPerRun), cancellationToken); // [T, S, H]
     }
 
     private static void Accumulate(double[][] sums, float[] gradientSum, int rowSize)

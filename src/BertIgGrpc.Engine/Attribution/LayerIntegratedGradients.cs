@@ -16,6 +16,8 @@ namespace BertIgGrpc.Engine.Attribution;
 /// gradient runs are in flight while the oldest one is accumulated, so building the next interpolation batch and summing
 /// the last one overlap with the runtime's work; accumulation happens in run order, in double, so results do not depend
 /// on timing. Every ONNX Runtime run goes to the thread pool once and is awaited; nothing blocks on a task.
+/// The runs of concurrent calls on one instance (one per model) go through its <see cref="PathRunScheduler"/>, which packs
+/// them into shared runs; each call's sums, progress and cancellation stay its own.
 /// </remarks>
 /// <param name="runtime">The forward and gradient computations.</param>
 /// <param name="padId">Token id padding shorter texts of a group.</param>
@@ -23,10 +25,14 @@ namespace BertIgGrpc.Engine.Attribution;
 /// Upper bound on the rows of one gradient run for a padded length (the memory budget); <see cref="IgSettings.InternalBatchSize"/>
 /// is capped by it. Null: no bound beyond the batch size. The split does not change the results (sums stay in run order).
 /// </param>
-internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, Func<int, int>? maxRowsPerRun = null)
+/// <param name="padLength">The length a group of texts whose longest has n tokens is padded to (<see cref="LengthBuckets"/>); null: n.</param>
+internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int padId = 0, Func<int, int>? maxRowsPerRun = null, Func<int, int>? padLength = null)
 {
     /// <summary>Gradient runs in flight at once (one computing while the previous one is accumulated).</summary>
     public const int RunsInFlight = 2;
+
+    /// <summary>Packs the gradient runs of concurrent calls on this instance (one per model) into shared runs.</summary>
+    private readonly PathRunScheduler _scheduler = new(runtime, maxRowsPerRun ?? (_ => int.MaxValue));
 
     /// <summary>
     /// Attributes every input. Throws <see cref="OperationCanceledException"/> when cancelled; the runtime's run in flight
@@ -60,7 +66,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
             rowTypes = rowTypes.Concat(inputs.Select(i => i.TokenTypeIds));
         }
 
-        var batch = PaddedBatch.Create(rowIds.ToArray(), rowTypes.ToArray(), padId);
+        var batch = PaddedBatch.Create(rowIds.ToArray(), rowTypes.ToArray(), padId, padLength);
         var seqLen = batch.SeqLen;
         var rowSize = seqLen * hidden;
         var mask = batch.Mask.AsSpan(0, texts * seqLen).ToArray();     // [T, S]
@@ -95,7 +101,7 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         var stepsBefore = 0;
         while (true)
         {
-            var round = new IntegrationRound(runtime, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, slots);
+            var round = new IntegrationRound(runtime, _scheduler, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, slots);
             var gradientSums = await round.RunAsync(stepsBefore, slotProgress, cancellationToken).ConfigureAwait(false);
             stepsBefore += steps;
 

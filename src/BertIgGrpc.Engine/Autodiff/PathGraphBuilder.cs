@@ -17,7 +17,7 @@ public sealed record PathModel(ModelProto Model, GradientModel Gradient)
     /// <summary>L(x) - L(x') at the cut, <c>[T, S, H]</c>.</summary>
     public const string DifferenceInput = "bertig_path_difference";
 
-    /// <summary>The chunk's interpolation points, <c>[K]</c>.</summary>
+    /// <summary>The chunk's interpolation points, one per row, <c>[K, T]</c> (row <c>k * T + t</c> takes <c>[k, t]</c>).</summary>
     public const string AlphasInput = "bertig_path_alphas";
 
     /// <summary>Sum over the chunk's K points of d(seed . logits)/d(cut), <c>[T, S, H]</c>.</summary>
@@ -26,10 +26,10 @@ public sealed record PathModel(ModelProto Model, GradientModel Gradient)
 
 /// <summary>
 /// Wraps a gradient model so that one run integrates a chunk of the path where the tensors already are (on the GPU
-/// under CUDA): it takes L(x') and L(x) - L(x') once per text and the chunk's K interpolation points, forms the rows
-/// <c>k * T + t = L(x'_t) + alpha_k (L(x_t) - L(x'_t))</c> (the same float operations, in the same order, as Captum's
+/// under CUDA): it takes L(x') and L(x) - L(x') once per text and the chunk's K interpolation points per text, forms the rows
+/// <c>k * T + t = L(x'_t) + alpha_kt (L(x_t) - L(x'_t))</c> (the same float operations, in the same order, as Captum's
 /// scaled features), runs the gradient graph on them and returns the gradients summed over the K points (the step
-/// weights are in the seed). A chunk moves <c>2 T S H</c> floats in and <c>T S H</c> out instead of <c>2 K T S H</c>.
+/// weights are in the seed). Points per text let one run carry texts of different requests (<c>PathRunScheduler</c>). A chunk moves <c>2 T S H</c> floats in and <c>T S H</c> out instead of <c>2 K T S H</c>.
 /// </summary>
 public static class PathGraphBuilder
 {
@@ -43,7 +43,7 @@ public static class PathGraphBuilder
         var cutInput = graph.Input.First(i => i.Name == gradient.CutInput);
         var elemType = cutInput.Type.TensorType.ElemType;
         graph.Input.Remove(cutInput);
-        graph.Input.Insert(0, ValueInfo(PathModel.AlphasInput, elemType, ["k"]));
+        graph.Input.Insert(0, ValueInfo(PathModel.AlphasInput, elemType, ["k", "t"]));
         graph.Input.Insert(0, ValueInfo(PathModel.DifferenceInput, elemType, ["t", "s", "h"]));
         graph.Input.Insert(0, ValueInfo(PathModel.BaselineInput, elemType, ["t", "s", "h"]));
 
@@ -51,7 +51,7 @@ public static class PathGraphBuilder
         var prefix = new GraphProto();
         var e = new GraphEmitter(prefix, opset, "path/");
         var textShape = e.Shape(PathModel.BaselineInput);                                             // [3]: T, S, H
-        var alphas = e.Reshape(PathModel.AlphasInput, e.Int64s(-1, 1, 1, 1));                         // [K, 1, 1, 1]
+        var alphas = e.Unsqueeze(PathModel.AlphasInput, [2, 3]);                                      // [K, T, 1, 1]
         var baseline = e.Unsqueeze(PathModel.BaselineInput, [0]);                                     // [1, T, S, H]
         var difference = e.Unsqueeze(PathModel.DifferenceInput, [0]);                                 // [1, T, S, H]
         var rows = e.Add(baseline, e.Mul(alphas, difference));                                        // [K, T, S, H]

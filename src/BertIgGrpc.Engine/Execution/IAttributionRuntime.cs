@@ -50,7 +50,8 @@ public interface IAttributionRuntime : IDisposable
 
     /// <summary>
     /// Integrates one chunk of the path for <paramref name="texts"/> texts: row <c>k * texts + t</c> is
-    /// <c>baseline[t] + alphas[k] * difference[t]</c> (<c>[seqLen, hidden]</c> each, in float, as Captum scales), and the
+    /// <c>baseline[t] + alphas[k * texts + t] * difference[t]</c> (<c>[seqLen, hidden]</c> each, in float, as Captum
+    /// scales; <paramref name="alphas"/> has one point per row, <c>[K, texts]</c>, so texts may sit at different points), and the
     /// result is the sum over the chunk's points k of the gradient of <c>sum_r seed[r] . logits[r]</c> at those rows,
     /// <c>[texts, seqLen, hidden]</c>. <paramref name="attentionMask"/>, <paramref name="tokenTypeIds"/> and
     /// <paramref name="seed"/> are per row. This default forms the rows here and calls <see cref="Gradient"/>; a runtime
@@ -61,11 +62,12 @@ public interface IAttributionRuntime : IDisposable
         CancellationToken cancellationToken = default)
     {
         var rowSize = seqLen * HiddenSize;
-        var rows = alphas.Length * texts;
+        var rows = alphas.Length;
+        var points = rows / texts;
         var cut = new float[rows * rowSize];                                  // [K * T, S, H]
         Parallel.For(0, rows, row =>
         {
-            var alpha = alphas[row / texts];
+            var alpha = alphas[row];
             var b = baseline.AsSpan(row % texts * rowSize, rowSize);
             var d = difference.AsSpan(row % texts * rowSize, rowSize);
             var target = cut.AsSpan(row * rowSize, rowSize);
@@ -82,7 +84,7 @@ public interface IAttributionRuntime : IDisposable
         Parallel.For(0, texts, t =>
         {
             var acc = new double[rowSize];
-            for (var k = 0; k < alphas.Length; k++)
+            for (var k = 0; k < points; k++)
             {
                 var g = gradient.AsSpan((k * texts + t) * rowSize, rowSize);
                 for (var i = 0; i < rowSize; i++) acc[i] += g[i];

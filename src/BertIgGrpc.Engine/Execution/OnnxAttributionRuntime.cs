@@ -194,7 +194,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     public GradientResult Gradient(float[] cut, long[] attentionMask, long[] tokenTypeIds, float[] seed, int rows, int seqLen, CancellationToken cancellationToken = default)
     {
         // One point per row: the path model's rows are then cut + 0 * 0 = cut exactly, and its sum is the gradient itself.
-        var (logits, gradient) = RunPath(cut, new float[cut.Length], [0f], attentionMask, tokenTypeIds, seed, rows, seqLen, cancellationToken);
+        var (logits, gradient) = RunPath(cut, new float[cut.Length], new float[rows], attentionMask, tokenTypeIds, seed, rows, seqLen, cancellationToken);
         return new GradientResult(logits, gradient);
     }
 
@@ -208,7 +208,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen,
         CancellationToken cancellationToken)
     {
-        var rows = alphas.Length * texts;
+        var rows = alphas.Length; // one point per row, [K, T]
         using var run = EngineTelemetry.StartOnnxRun(EngineTelemetry.PathGraph, rows, seqLen, ExecutionProvider);
         long[] shape = [rows, seqLen];
         var names = new List<string> { PathModel.BaselineInput, PathModel.DifferenceInput, PathModel.AlphasInput, _gradientModel.SeedInput };
@@ -216,7 +216,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
         {
             OrtValue.CreateTensorValueFromMemory(baseline, [texts, seqLen, HiddenSize]),
             OrtValue.CreateTensorValueFromMemory(difference, [texts, seqLen, HiddenSize]),
-            OrtValue.CreateTensorValueFromMemory(alphas, [alphas.Length]),
+            OrtValue.CreateTensorValueFromMemory(alphas, [rows / texts, texts]),
             OrtValue.CreateTensorValueFromMemory(seed, [rows, NumClasses]),
         };
         foreach (var input in _gradientModel.OtherInputs)

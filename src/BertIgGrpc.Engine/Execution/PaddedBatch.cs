@@ -11,8 +11,11 @@ namespace BertIgGrpc.Engine.Execution;
 /// <param name="SeqLen">Padded length.</param>
 internal sealed record PaddedBatch(long[] Ids, long[] Mask, long[] Types, int Rows, int SeqLen)
 {
-    /// <summary>Pads row <c>r</c> of <paramref name="ids"/> with the token types <paramref name="types"/>[r] (same length).</summary>
-    public static PaddedBatch Create(IReadOnlyList<int[]> ids, IReadOnlyList<int[]> types, int padId)
+    /// <summary>
+    /// Pads row <c>r</c> of <paramref name="ids"/> with the token types <paramref name="types"/>[r] (same length) to the
+    /// longest row, or to <paramref name="padTo"/> when that is longer (see <see cref="LengthBuckets"/>).
+    /// </summary>
+    public static PaddedBatch Create(IReadOnlyList<int[]> ids, IReadOnlyList<int[]> types, int padId, Func<int, int>? padTo = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(types);
@@ -22,7 +25,8 @@ internal sealed record PaddedBatch(long[] Ids, long[] Mask, long[] Types, int Ro
         }
 
         var rows = ids.Count;
-        var seqLen = rows == 0 ? 0 : ids.Max(r => r.Length);
+        var longest = rows == 0 ? 0 : ids.Max(r => r.Length);
+        var seqLen = rows == 0 ? 0 : Math.Max(longest, padTo?.Invoke(longest) ?? longest);
         var batchIds = new long[rows * seqLen];
         var mask = new long[rows * seqLen];
         var batchTypes = new long[rows * seqLen];

@@ -14,6 +14,15 @@ public sealed record RuntimeSettings
 
     /// <summary>Gets the interpolation rows per run on CPU when a request leaves it at 0.</summary>
     public int DefaultInternalBatchSize { get; init; } = StandardInternalBatchSize;
+    /// <summary>The time, in milliseconds, a Predict waits for others to share its forward runs when the configuration does not say.</summary>
+    public const double StandardPredictBatchWaitMs = 2;
+
+    /// <summary>
+    /// Gets how long, in milliseconds, the first Predict of a burst waits for concurrent ones on the same model before
+    /// their texts run together (<see cref="PredictBatcher"/>). 0: no wait (texts queued meanwhile still share runs);
+    /// negative: every Predict runs its own texts. Defaults to <see cref="StandardPredictBatchWaitMs"/>.
+    /// </summary>
+    public double PredictBatchWaitMs { get; init; } = StandardPredictBatchWaitMs;
     /// <summary>Gets whether CUDA may use TF32 matrix products (faster, about 1e-3 relative error). Defaults to false.</summary>
     public bool CudaTf32 { get; init; }
     /// <summary>Gets the per-request limits and the memory budget of one run.</summary>

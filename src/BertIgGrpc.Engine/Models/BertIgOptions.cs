@@ -41,6 +41,12 @@ public sealed class BertIgOptions
     /// </summary>
     public int DefaultInternalBatchSize { get; set; } = RuntimeSettings.StandardInternalBatchSize;
 
+    /// <summary>
+    /// Gets or sets how long, in milliseconds, the first Predict of a burst waits for concurrent ones on the same model so
+    /// that their texts share forward runs. 0: no wait; negative: no sharing. Defaults to 2.
+    /// </summary>
+    public double PredictBatchWaitMs { get; set; } = RuntimeSettings.StandardPredictBatchWaitMs;
+
     /// <summary>Gets or sets the per-request limits and the memory budget of one ONNX Runtime run (section <c>BertIg:Limits</c>).</summary>
     public BertIgLimitsOptions Limits { get; set; } = new();
 

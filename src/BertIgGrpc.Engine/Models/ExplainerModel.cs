@@ -23,6 +23,7 @@ public sealed class ExplainerModel : IDisposable
     private readonly IAttributionRuntime _runtime;
     private readonly RequestPlanner _planner;
     private readonly LayerIntegratedGradients _integratedGradients;
+    private readonly PredictBatcher _predictBatcher;
     private int _disposed;
 
     /// <summary>Binds a tokenizer and a runtime into a model. The model owns <paramref name="runtime"/> and disposes it.</summary>
@@ -52,10 +53,11 @@ public sealed class ExplainerModel : IDisposable
         _tokenizer = tokenizer;
         _runtime = runtime;
         RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight);
-        _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId, MaxRowsPerRun);
         Name = definition.Name;
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
+        _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId, MaxRowsPerRun, PaddedLength);
+        _predictBatcher = new PredictBatcher(runtime, tokenizer.PadId, MaxRowsPerRun, PaddedLength, PredictBatchSize, settings.PredictBatchWaitMs);
         CutTensor = runtime.CutTensor;
         CutDescription = runtime.CutDescription;
         Sha256 = sha256 ?? "";
@@ -93,6 +95,9 @@ public sealed class ExplainerModel : IDisposable
         var perRow = _runtime.ActivationBytesPerRow(seqLen);
         return perRow <= 0 ? int.MaxValue : (int)Math.Clamp(RunMemoryBudgetBytes / perRow, 1, int.MaxValue);
     }
+
+    /// <summary>Gets the length runs pad <paramref name="tokens"/> tokens to (<see cref="LengthBuckets"/>, within <see cref="MaxTokens"/>).</summary>
+    public int PaddedLength(int tokens) => LengthBuckets.Pad(tokens, MaxTokens);
 
     /// <summary>Gets the tokenizer.</summary>
     public BertTextTokenizer Tokenizer => _tokenizer;
@@ -209,52 +214,19 @@ public sealed class ExplainerModel : IDisposable
     public Task<IReadOnlyList<Prediction>> PredictAsync(IReadOnlyList<string> texts, bool truncate = false, CancellationToken cancellationToken = default)
         => PredictAsync(PlanPrediction(texts, truncate), cancellationToken);
 
-    /// <summary>Classifies texts planned by <see cref="PlanPrediction"/>, in padded batches within the memory budget.</summary>
+    /// <summary>
+    /// Classifies texts planned by <see cref="PlanPrediction"/>, in padded batches within the memory budget, shared with
+    /// concurrent predictions on this model (<see cref="RuntimeSettings.PredictBatchWaitMs"/>); the logits are those of
+    /// each text run alone.
+    /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
     public async Task<IReadOnlyList<Prediction>> PredictAsync(PredictionPlan plan, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckOwner(plan.Model);
-        var encoded = plan.Encoded;
-        var logits = await LogitsAsync(encoded.Select(e => e.Ids).ToArray(), encoded.Select(e => e.TokenTypeIds).ToArray(), cancellationToken).ConfigureAwait(false);
+        var logits = await _predictBatcher.LogitsAsync(plan.Encoded, cancellationToken).ConfigureAwait(false); // [texts][C]
         return logits.Select(l => Logits.ToPrediction(l, Labels)).ToArray();
-    }
-
-    /// <summary>The logits of every row (ids and token types of one length per row), in padded batches within the memory budget.</summary>
-    private async Task<float[][]> LogitsAsync(IReadOnlyList<int[]> ids, IReadOnlyList<int[]> types, CancellationToken cancellationToken)
-    {
-        var result = new float[ids.Count][];
-        var classes = _runtime.NumClasses;
-        for (var first = 0; first < ids.Count;)
-        {
-            // Grow the batch while the padded batch fits the budget (a forward run holds less than a gradient run, so this is conservative).
-            var rows = 0;
-            var seqLen = 0;
-            while (first + rows < ids.Count && rows < PredictBatchSize)
-            {
-                var longer = Math.Max(seqLen, ids[first + rows].Length);
-                if (rows > 0 && rows + 1 > MaxRowsPerRun(longer))
-                {
-                    break;
-                }
-
-                seqLen = longer;
-                rows++;
-            }
-
-            var batch = PaddedBatch.Create(ids.Skip(first).Take(rows).ToArray(), types.Skip(first).Take(rows).ToArray(), _tokenizer.PadId);
-            var logits = await Task.Run(() => _runtime.Logits(batch.Ids, batch.Mask, batch.Types, batch.Rows, batch.SeqLen, cancellationToken), cancellationToken)
-                .ConfigureAwait(false); // [rows, C]
-            for (var r = 0; r < rows; r++)
-            {
-                result[first + r] = logits.AsSpan(r * classes, classes).ToArray();
-            }
-
-            first += rows;
-        }
-
-        return result;
     }
 
     /// <summary>The ERASER faithfulness of <paramref name="result"/>'s ranking (<see cref="FaithfulnessScoring"/>), the zero baseline replacing by [PAD].</summary>
@@ -262,7 +234,7 @@ public sealed class ExplainerModel : IDisposable
     {
         var encoded = plan.Encoded;
         var rows = FaithfulnessScoring.Rows(encoded.Ids, plan.Input.BaselineIds ?? encoded.BaselineIds(_tokenizer.PadId), encoded.Special, result.TokenAttributions);
-        var logits = await LogitsAsync(rows, Enumerable.Repeat(encoded.TokenTypeIds, rows.Length).ToArray(), cancellationToken).ConfigureAwait(false);
+        var logits = await _predictBatcher.LogitsAsync(rows, Enumerable.Repeat(encoded.TokenTypeIds, rows.Length).ToArray(), cancellationToken).ConfigureAwait(false);
         return FaithfulnessScoring.Score(
             logits.Select(l => Logits.Softmax(l)[result.Target]).ToArray(), encoded.Special.Count(s => !s), FaithfulnessScoring.ReplacementToken(plan.Request.Baseline));
     }
@@ -272,6 +244,7 @@ public sealed class ExplainerModel : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _predictBatcher.Dispose();
             _runtime.Dispose();
         }
     }

@@ -141,6 +141,7 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
             IntraOpThreads = _options.IntraOpThreads,
             InterOpThreads = _options.InterOpThreads,
             DefaultInternalBatchSize = _options.DefaultInternalBatchSize,
+            PredictBatchWaitMs = _options.PredictBatchWaitMs,
             CudaTf32 = _options.CudaTf32,
             Limits = _options.Limits,
         };

@@ -54,7 +54,7 @@ internal sealed class CountingRuntime(IAttributionRuntime inner) : IAttributionR
         float[] baseline, float[] difference, float[] alphas, long[] attentionMask, long[] tokenTypeIds, float[] seed, int texts, int seqLen,
         CancellationToken cancellationToken = default)
     {
-        GradientRuns.Enqueue(SeededClasses(seed, alphas.Length * texts));
+        GradientRuns.Enqueue(SeededClasses(seed, alphas.Length)); // one interpolation point per row
         return inner.PathGradient(baseline, difference, alphas, attentionMask, tokenTypeIds, seed, texts, seqLen, cancellationToken);
     }
 

@@ -42,6 +42,9 @@ internal sealed class CubicTestRuntime(int classes = 3, int hidden = 8, double c
 
     public long ActivationBytesPerRow(int seqLen) => BytesPerToken * seqLen;
 
+    /// <summary>Runs on every forward call before it computes (e.g. to cancel from inside a run).</summary>
+    public Action<int>? OnForward { get; set; }
+
     /// <summary>Runs on every gradient call before it computes (e.g. to cancel from inside a run).</summary>
     public Action<int>? OnGradient { get; set; }
 
@@ -81,6 +84,9 @@ internal sealed class CubicTestRuntime(int classes = 3, int hidden = 8, double c
         {
             ForwardRows.Add(rows);
         }
+
+        OnForward?.Invoke(rows);
+        cancellationToken.ThrowIfCancellationRequested(); // as ONNX Runtime stops a run whose token fired
 
         var cut = new float[rows * seqLen * hidden];
         for (var r = 0; r < rows; r++)

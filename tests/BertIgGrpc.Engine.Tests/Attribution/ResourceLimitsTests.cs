@@ -145,7 +145,7 @@ public class ResourceLimitsTests
         var predictions = await model.PredictAsync(Enumerable.Repeat(Text, 5).ToArray());
 
         Assert.Equal(5, predictions.Count);
-        Assert.Equal([2, 2, 1], runtime.ForwardRows);
+        Assert.Equal([1, 2, 2], runtime.ForwardRows.Order()); // two runs may be in flight at once, so in either order
     }
 
     [Fact]
