@@ -44,4 +44,9 @@ internal sealed record IgResult(
 /// Per text, the running per-token attributions towards its target in the current round (for a text whose target is
 /// finished while other classes of <see cref="IgInput.AllTargets"/> go on: its final ones; null for texts already finished).
 /// </param>
-internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] PartialTokenAttributions);
+/// <param name="TextStepsDone">
+/// Steps evaluated so far summed over the paths integrated (all rounds): <paramref name="StepsDone"/> times the texts when
+/// none is rerun (a path is a text, or a text and a class with <see cref="IgInput.AllTargets"/>).
+/// </param>
+/// <param name="TextStepsTotal">Steps planned so far summed over the paths (grows in adaptive mode).</param>
+internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] PartialTokenAttributions, int TextStepsDone, int TextStepsTotal);

@@ -99,11 +99,13 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         var pending = Enumerable.Range(0, slots.Count).ToList();
         var steps = settings.Steps;
         var stepsBefore = 0;
+        var textStepsBefore = 0;
         while (true)
         {
             var round = new IntegrationRound(runtime, _scheduler, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, slots);
-            var gradientSums = await round.RunAsync(stepsBefore, slotProgress, cancellationToken).ConfigureAwait(false);
+            var gradientSums = await round.RunAsync(stepsBefore, textStepsBefore, slotProgress, cancellationToken).ConfigureAwait(false);
             stepsBefore += steps;
+            textStepsBefore += pending.Count * steps;
 
             var stillPending = new List<int>();
             for (var p = 0; p < pending.Count; p++)

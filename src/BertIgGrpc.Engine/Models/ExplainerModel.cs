@@ -13,11 +13,8 @@ namespace BertIgGrpc.Engine.Models;
 /// A loaded classifier: its tokenizer, its ONNX Runtime sessions (forward and gradient graph,
 /// created once and shared by concurrent calls) and the attribution engine bound to them.
 /// </summary>
-public sealed class ExplainerModel : IDisposable
+public sealed partial class ExplainerModel : IDisposable
 {
-    /// <summary>Texts per forward run in <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> (fewer when the memory budget says so).</summary>
-    private const int PredictBatchSize = 32;
-
     private readonly ModelDefinition _definition;
     private readonly BertTextTokenizer _tokenizer;
     private readonly IAttributionRuntime _runtime;
@@ -179,6 +176,8 @@ public sealed class ExplainerModel : IDisposable
     /// finished it; a caller that streams the events should hand them to a channel rather than block. The faithfulness
     /// scores (forward runs after the integration) report no progress.
     /// Cancellation stops the run in flight and surfaces as <see cref="OperationCanceledException"/>.
+    /// A plan in windows (<see cref="LongTextMode.Windows"/>, <see cref="ExplanationPlan.Windows"/> &gt; 0) is explained
+    /// window by window for one target, its progress counting all windows' steps (<see cref="Explanation.Windows"/>).
     /// </remarks>
     public async Task<Explanation> ExplainAsync(ExplanationPlan plan, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -186,6 +185,11 @@ public sealed class ExplainerModel : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckOwner(plan.Model);
         using var activity = EngineTelemetry.StartExplain(Name, 1);
+        if (plan.Windowed is { } windowed)
+        {
+            return await new WindowedExplanation(this, _integratedGradients, plan, windowed).RunAsync(progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var integrationProgress = progress is null ? null
             : new SynchronousProgress<IgProgress>(p => progress.Report(ExplanationResults.Progress(plan, p, stopwatch.Elapsed)));
@@ -194,47 +198,12 @@ public sealed class ExplainerModel : IDisposable
         return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed) with { Faithfulness = faithfulness };
     }
 
-    /// <summary>
-    /// Validates and tokenizes texts for <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> and checks them against
-    /// <c>BertIg:Limits:MaxPredictTokens</c>, without running the model.
-    /// </summary>
-    /// <exception cref="InvalidExplainRequestException">A text is null, over the token limit without <paramref name="truncate"/>, or alone over <c>MaxPredictTokens</c> (field <c>texts</c>).</exception>
-    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
-    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, bool truncate = false)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _planner.PlanPrediction(texts, truncate);
-    }
-
-    /// <summary>Classifies texts in padded batches.</summary>
-    /// <exception cref="InvalidExplainRequestException">A text is null or over the token limit without <paramref name="truncate"/> (field <c>texts</c>).</exception>
-    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
-    public Task<IReadOnlyList<Prediction>> PredictAsync(IReadOnlyList<string> texts, bool truncate = false, CancellationToken cancellationToken = default)
-        => PredictAsync(PlanPrediction(texts, truncate), cancellationToken);
-
-    /// <summary>
-    /// Classifies texts planned by <see cref="PlanPrediction"/>, in padded batches within the memory budget, shared with
-    /// concurrent predictions on this model (<see cref="RuntimeSettings.PredictBatchWaitMs"/>); the logits are those of
-    /// each text run alone.
-    /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
-    public async Task<IReadOnlyList<Prediction>> PredictAsync(PredictionPlan plan, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        CheckOwner(plan.Model);
-        var logits = await _predictBatcher.LogitsAsync(plan.Encoded, cancellationToken).ConfigureAwait(false); // [texts][C]
-        return logits.Select(l => Logits.ToPrediction(l, Labels)).ToArray();
-    }
-
     /// <summary>The ERASER faithfulness of <paramref name="result"/>'s ranking (<see cref="FaithfulnessScoring"/>), the zero baseline replacing by [PAD].</summary>
     private async Task<FaithfulnessScores> FaithfulnessAsync(ExplanationPlan plan, IgResult result, CancellationToken cancellationToken)
     {
         var encoded = plan.Encoded;
         var rows = FaithfulnessScoring.Rows(encoded.Ids, plan.Input.BaselineIds ?? encoded.BaselineIds(_tokenizer.PadId), encoded.Special, result.TokenAttributions);
-        var logits = await _predictBatcher.LogitsAsync(rows, Enumerable.Repeat(encoded.TokenTypeIds, rows.Length).ToArray(), cancellationToken).ConfigureAwait(false);
+        var logits = await LogitsAsync(rows, Enumerable.Repeat(encoded.TokenTypeIds, rows.Length).ToArray(), cancellationToken).ConfigureAwait(false);
         return FaithfulnessScoring.Score(
             logits.Select(l => Logits.Softmax(l)[result.Target]).ToArray(), encoded.Special.Count(s => !s), FaithfulnessScoring.ReplacementToken(plan.Request.Baseline));
     }

@@ -49,15 +49,15 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             throw new InvalidExplainRequestException("max_steps", $"max_steps ({request.MaxSteps}) is below n_steps ({request.Steps}).");
         }
 
-        var target = ResolveTarget(request);
-        var encoded = tokenizer.Encode(request.Text, request.TextPair, model.MaxTokens, request.Truncate);
-        int[]? baselineIds = request.Baseline switch
+        if (request.LongText == LongTextMode.Windows && (request.AllTargets || request.Faithfulness))
         {
-            BaselineKind.Pad => encoded.BaselineIds(tokenizer.PadId),
-            BaselineKind.Mask => encoded.BaselineIds(tokenizer.MaskId),
-            BaselineKind.Unk => encoded.BaselineIds(tokenizer.UnkId),
-            _ => null,
-        };
+            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS is not supported together with all_targets or faithfulness yet.");
+        }
+
+        var target = ResolveTarget(request);
+        var windowed = PlanWindows(request.Text, request.LongText, request.WindowStride, request.TextPair is not null, e => Input(e, request.Baseline, target));
+
+        var encoded = windowed is null ? tokenizer.Encode(request.Text, request.TextPair, model.MaxTokens, request.Truncate) : windowed.Whole;
 
         // On a GPU few large runs pay (each run has a fixed cost of launches and copies): rows per run then come from the
         // memory budget alone, hundreds for short texts. On CPU the default keeps progress events frequent.
@@ -65,16 +65,28 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             : model.ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
             : Math.Max(1, settings.DefaultInternalBatchSize);
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
+        if (windowed is not null)
+        {
+            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, 1, 0, $" in {windowed.Windows.Count} windows");
+            return new ExplanationPlan(model, request, windowed, igSettings, windowSteps);
+        }
+
         var forwardRows = request.Faithfulness ? FaithfulnessScoring.RowsPerText : 0;
         var paths = request.AllTargets ? CheckAllTargets(encoded.Length) : 1;
-        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, paths, forwardRows);
-        return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target, request.AllTargets), igSettings, tokenSteps);
+        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, paths, forwardRows, "");
+        return new ExplanationPlan(model, request, encoded, Input(encoded, request.Baseline, target) with { AllTargets = request.AllTargets }, igSettings, tokenSteps);
     }
 
     /// <summary>Validates and tokenizes texts for a prediction and checks them against <c>BertIg:Limits:MaxPredictTokens</c>.</summary>
-    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, bool truncate)
+    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, LongTextMode longText, int windowStride)
     {
-        var encoded = new EncodedText[texts.Count];
+        if (!Enum.IsDefined(longText))
+        {
+            throw new InvalidExplainRequestException("long_text", $"Unknown long_text mode {(int)longText}.");
+        }
+
+        var encoded = new List<EncodedText>(texts.Count);
+        var windows = new int[texts.Count];
         var maxTokens = settings.Limits.MaxPredictTokens;
         long tokens = 0;
         for (var i = 0; i < texts.Count; i++)
@@ -84,21 +96,26 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
                 throw new InvalidExplainRequestException("texts", $"texts[{i}] is null.");
             }
 
+            var windowed = PlanWindows(texts[i], longText, windowStride, textPair: false, input: null);
+            IReadOnlyList<EncodedText> inputs;
             try
             {
-                encoded[i] = tokenizer.Encode(texts[i], null, model.MaxTokens, truncate);
+                inputs = windowed is null ? [tokenizer.Encode(texts[i], null, model.MaxTokens, longText == LongTextMode.Truncate)] : windowed.Windows.Select(w => w.Encoded).ToArray();
             }
             catch (InvalidExplainRequestException e)
             {
                 throw new InvalidExplainRequestException("texts", $"texts[{i}]: {e.Message}");
             }
 
-            if (maxTokens > 0 && encoded[i].Length > maxTokens)
+            var textTokens = inputs.Sum(e => (long)e.Length);
+            if (maxTokens > 0 && textTokens > maxTokens)
             {
-                throw new InvalidExplainRequestException("texts", $"texts[{i}] has {encoded[i].Length} tokens, more than BertIg:Limits:MaxPredictTokens ({maxTokens}) allows for a whole request.");
+                throw new InvalidExplainRequestException("texts", $"texts[{i}] has {textTokens} tokens{(windowed is null ? "" : " in its windows")}, more than BertIg:Limits:MaxPredictTokens ({maxTokens}) allows for a whole request.");
             }
 
-            tokens += encoded[i].Length;
+            encoded.AddRange(inputs);
+            windows[i] = windowed?.Windows.Count ?? 0;
+            tokens += textTokens;
         }
 
         if (maxTokens > 0 && tokens > maxTokens)
@@ -107,7 +124,65 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
                 $"The texts have {tokens} tokens together, more than BertIg:Limits:MaxPredictTokens ({maxTokens}); send fewer or shorter texts per request.");
         }
 
-        return new PredictionPlan(model, encoded, tokens);
+        return new PredictionPlan(model, encoded, windows, tokens);
+    }
+
+    /// <summary>
+    /// For <see cref="LongTextMode.Windows"/>: validates the stride (whatever the text's length) and, for a text over the
+    /// model's limit, cuts it into windows (<see cref="TextWindows.Layout"/>); null when the text fits one run or the mode is another.
+    /// </summary>
+    private WindowedText? PlanWindows(string text, LongTextMode mode, int stride, bool textPair, Func<EncodedText, IgInput>? input)
+    {
+        if (mode != LongTextMode.Windows)
+        {
+            if (stride != 0)
+            {
+                throw new InvalidExplainRequestException("window_stride", $"window_stride is {stride}, but it only applies to long_text = LONG_TEXT_WINDOWS.");
+            }
+
+            return null;
+        }
+
+        if (textPair)
+        {
+            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS explains a single text; it cannot be combined with text_pair.");
+        }
+
+        var width = model.MaxTokens - 2;
+        var resolved = stride == 0 ? TextWindows.DefaultStride(width) : stride;
+        if (resolved < 1 || resolved >= width)
+        {
+            throw new InvalidExplainRequestException("window_stride",
+                $"window_stride is {resolved}{(stride == 0 ? " (half a window)" : "")}; it must be at least 1 and below the {width} text tokens of a window of model '{model.Name}'.");
+        }
+
+        var whole = tokenizer.EncodeWhole(text);
+        if (whole.Length <= model.MaxTokens)
+        {
+            return null;
+        }
+
+        var continues = Enumerable.Range(1, whole.Length - 2).Select(i => whole.Tokens[i].StartsWith("##", StringComparison.Ordinal)).ToArray();
+        var layout = TextWindows.Layout(continues, width, resolved);
+        var windows = layout.Select(w =>
+        {
+            var encoded = whole.Window(w.TokenStart, w.TokenEnd);
+            return new PlannedWindow(w, encoded, input?.Invoke(encoded) ?? new IgInput(encoded.Ids, null, encoded.TokenTypeIds, null));
+        }).ToArray();
+        return new WindowedText(whole, windows, TextWindows.Owners(layout, continues.Length));
+    }
+
+    /// <summary>The model input of one encoding: its ids, the baseline's (null for the zero baseline at the cut) and the target.</summary>
+    private IgInput Input(EncodedText encoded, BaselineKind baseline, int? target)
+    {
+        int[]? baselineIds = baseline switch
+        {
+            BaselineKind.Pad => encoded.BaselineIds(tokenizer.PadId),
+            BaselineKind.Mask => encoded.BaselineIds(tokenizer.MaskId),
+            BaselineKind.Unk => encoded.BaselineIds(tokenizer.UnkId),
+            _ => null,
+        };
+        return new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target);
     }
 
     /// <summary>
@@ -135,7 +210,13 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
     /// faithfulness scores' rows, each counted as a step (a forward row costs less than a gradient step, so this is
     /// conservative).
     /// </summary>
-    private long CheckTokenSteps(int tokens, int steps, int minimumSteps, int paths, int forwardRows)
+    /// <param name="tokens">The model inputs' tokens together (every window's for a text in windows).</param>
+    /// <param name="steps">Steps per input (the adaptive cap in adaptive mode).</param>
+    /// <param name="minimumSteps">The fewest steps the method allows.</param>
+    /// <param name="paths">Paths per input: the class count with <c>all_targets</c>, else 1.</param>
+    /// <param name="forwardRows">Faithfulness rows per input.</param>
+    /// <param name="note">Added to the token count in messages (e.g. " in 5 windows").</param>
+    private long CheckTokenSteps(long tokens, int steps, int minimumSteps, int paths, int forwardRows, string note)
     {
         var figure = tokens * ((long)steps * paths + forwardRows);
         var limit = settings.Limits.MaxTokenSteps;
@@ -164,11 +245,11 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         {
             // No step count would do: the text itself is too long for this server.
             throw new InvalidExplainRequestException("text",
-                $"The text has {tokens} tokens; even {minimumSteps} step(s){faithfulness} would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it{(forwardRows > 0 ? ", leave faithfulness off" : "")} or set truncate.");
+                $"The text has {tokens} tokens{note}; even {minimumSteps} step(s){faithfulness} would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it{(forwardRows > 0 ? ", leave faithfulness off" : "")} or set truncate.");
         }
 
         throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-            $"The request needs {tokens} tokens x {(forwardRows > 0 ? $"({steps} steps{faithfulness})" : $"{steps} steps")} = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens - forwardRows} steps for this text, or a shorter text.");
+            $"The request needs {tokens} tokens{note} x {(forwardRows > 0 ? $"({steps} steps{faithfulness})" : $"{steps} steps")} = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens - forwardRows} steps for this text, or a shorter text.");
     }
 
     /// <summary>The class to explain: by index, by label (case-insensitive when unambiguous), or null for the predicted one.</summary>

@@ -110,6 +110,7 @@ public sealed partial class ExplainerService
         };
         result.Tokens.AddRange(explanation.Tokens.Select(ToProto));
         result.Words.AddRange(explanation.Words.Select(ToProto));
+        result.Windows.AddRange(explanation.Windows.Select(ToProto));
         if (explanation.Faithfulness is { } faithfulness)
         {
             result.Faithfulness = ToProto(faithfulness);
@@ -134,6 +135,20 @@ public sealed partial class ExplainerService
         message.Words.AddRange(target.Words.Select(ToProto));
         return message;
     }
+
+    internal static ExplainWindow ToProto(EngineAttribution.ExplanationWindow window) => new()
+    {
+        Index = window.Index,
+        TokenStart = window.TokenStart,
+        TokenEnd = window.TokenEnd,
+        Start = window.Start,
+        End = window.End,
+        Prediction = ToProto(window.Prediction),
+        ScoreInput = window.ScoreInput,
+        ScoreBaseline = window.ScoreBaseline,
+        ConvergenceDelta = window.ConvergenceDelta,
+        NSteps = window.Steps,
+    };
 
     internal static Faithfulness ToProto(EngineAttribution.FaithfulnessScores scores)
     {
@@ -184,7 +199,14 @@ public sealed partial class ExplainerService
 
     internal static Prediction ToProto(EngineAttribution.Prediction prediction)
     {
-        var message = new Prediction { Label = prediction.Label, Index = prediction.Index, Probability = prediction.Probability };
+        var message = new Prediction
+        {
+            Label = prediction.Label,
+            Index = prediction.Index,
+            Probability = prediction.Probability,
+            Windows = prediction.Windows,
+            Truncated = prediction.Truncated,
+        };
         message.Logits.AddRange(prediction.Logits);
         message.Probabilities.AddRange(prediction.Probabilities);
         return message;
