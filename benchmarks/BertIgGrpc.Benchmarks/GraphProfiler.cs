@@ -33,7 +33,7 @@ internal static class GraphProfiler
         var path = PathGraphBuilder.Build(gradient).Model;
         var dir = Directory.CreateTempSubdirectory("bertig-profile").FullName;
         var shrinkSetting = Environment.GetEnvironmentVariable("BERTIG_SHRINK"); // 1: after every run, 0: never, unset: as the engine
-        Console.WriteLine($"Machine: {BenchModel.Machine()}; threads {Environment.GetEnvironmentVariable("BERTIG_THREADS") ?? "default"}, spinning {Environment.GetEnvironmentVariable("BERTIG_SPIN") ?? "default"}; arena shrinkage {shrinkSetting switch { "1" => "after every run", "0" => "never", _ => "as the engine" }}; profiles in {dir}");
+        Console.WriteLine($"Machine: {BenchModel.Machine()}; threads {Environment.GetEnvironmentVariable("BERTIG_THREADS") ?? "default"}, spinning {Environment.GetEnvironmentVariable("BERTIG_SPIN") ?? "default"}; arena shrinkage {shrinkSetting switch { "1" => "after every run", "0" => "never", _ => $"as the engine (runs over {runtime.KeptArenaBytes / 1e6:F0} MB)" }}; profiles in {dir}");
         var first = true;
         foreach (var c in cases)
         {
@@ -44,7 +44,7 @@ internal static class GraphProfiler
             if (first) PrintOpCounts(Path.Combine(dir, $"forward{tokens}.opt.onnx"), Path.Combine(dir, $"path{tokens}.opt.onnx"));
             first = false;
             var repeats = parts.Length > 2 ? int.Parse(parts[2]) : 3;
-            var shrink = shrinkSetting switch { "1" => true, "0" => false, _ => rows * runtime.ActivationBytesPerRow(tokens) > OnnxAttributionRuntime.KeptArenaBytes };
+            var shrink = shrinkSetting switch { "1" => true, "0" => false, _ => runtime.ShrinksArena(rows, tokens) };
             var (ft, gt) = Interleave(runtime, fwd, grad, gradient, tokens, rows, repeats, shrink);
             Console.WriteLine();
             Console.WriteLine($"## {tokens} tokens, {rows} rows (estimated peak {rows * runtime.ActivationBytesPerRow(tokens) / 1e6:F0} MB), arena shrinkage {(shrink ? "on" : "off")}: wall ms forward min {ft.Wall.Min():F0} median {Median(ft.Wall):F0}, " +

@@ -87,7 +87,8 @@ public static class GradientGraphBuilder
         // 3. The new graph: forward part first.
         var opset = Opset.Of(forward);
         var graph = new GraphProto { Name = forward.Graph.Name + "_grad" };
-        graph.Node.AddRange(ordered.Select(n => n.Clone()));
+        var composites = CompositePatterns.Find(view, ordered, Info, opset);
+        var emitted = EmitForward(graph, ordered, composites, active, Info);
         var usedNames = new HashSet<string>(ordered.SelectMany(n => n.Input), StringComparer.Ordinal);
         graph.Initializer.AddRange(forward.Graph.Initializer.Where(i => usedNames.Contains(i.Name)));
         var cutInfo = Info(cut);
@@ -102,7 +103,6 @@ public static class GradientGraphBuilder
         // 4. Reverse pass.
         var emitter = new GraphEmitter(graph, opset, "grad/");
         var contributions = new Dictionary<string, List<string>>(StringComparer.Ordinal) { [output] = [SeedName] };
-        var composites = CompositePatterns.Find(view, ordered, Info, opset);
         for (var k = ordered.Count - 1; k >= 0; k--)
         {
             var node = ordered[k];
@@ -112,6 +112,8 @@ public static class GradientGraphBuilder
                 if (node.Output[0] != composite.Output[0]) continue;
                 node = composite;
             }
+
+            node = emitted.GetValueOrDefault(node, node);
 
             var outputGrads = node.Output.Select(o => contributions.TryGetValue(o, out var list) ? emitter.Sum(list) : null).ToList();
             if (outputGrads.All(g => g is null)) continue;
@@ -151,6 +153,49 @@ public static class GradientGraphBuilder
         };
         model.OpsetImport.AddRange(forward.OpsetImport.Select(o => o.Clone()));
         return new GradientModel(model, cut, SeedName, otherInputs.Select(i => i.Name).ToList(), output, GradientName);
+    }
+
+    /// <summary>
+    /// Adds the forward nodes to <paramref name="graph"/>: LayerNorm patterns as one <c>LayerNormalization</c> node, and
+    /// every LayerNormalization the gradient passes through (float input) with its optional <c>Mean</c> and
+    /// <c>InvStdDev</c> outputs, which its gradient rule reads instead of recomputing them. Returns the emitted node for
+    /// each node (or pattern's virtual node) whose emitted form differs.
+    /// </summary>
+    private static Dictionary<NodeProto, NodeProto> EmitForward(
+        GraphProto graph, IReadOnlyList<NodeProto> ordered, Dictionary<NodeProto, NodeProto> composites, HashSet<string> active, Func<string, TensorInfo> info)
+    {
+        var emitted = new Dictionary<NodeProto, NodeProto>(ReferenceEqualityComparer.Instance);
+        foreach (var node in ordered)
+        {
+            var source = node;
+            if (composites.TryGetValue(node, out var composite))
+            {
+                // Only LayerNorm runs as its op: ONNX has Gelu only from opset 20, so erf-GELU stays as exported.
+                if (composite.OpType != "LayerNormalization")
+                {
+                    graph.Node.Add(node.Clone());
+                    continue;
+                }
+
+                if (node.Output[0] != composite.Output[0]) continue; // emitted at the pattern's output node
+                source = composite;
+            }
+
+            if (source.OpType != "LayerNormalization" || source.Domain.Length > 0 || !active.Contains(source.Input[0]) || info(source.Input[0]).ElemType != Tensors.Float)
+            {
+                graph.Node.Add(source.Clone());
+                continue;
+            }
+
+            var ln = source.Clone();
+            while (ln.Output.Count < 3) ln.Output.Add("");
+            if (ln.Output[1].Length == 0) ln.Output[1] = $"{ln.Output[0]}/bertig_mean";
+            if (ln.Output[2].Length == 0) ln.Output[2] = $"{ln.Output[0]}/bertig_inv_std_dev";
+            graph.Node.Add(ln);
+            emitted[source] = ln;
+        }
+
+        return emitted;
     }
 
     private static ValueInfoProto ValueInfo(string name, int elemType, int rank, string dimPrefix)

@@ -1,3 +1,4 @@
+using BertIgGrpc.Engine.Attribution;
 using BertIgGrpc.Engine.Autodiff;
 using BertIgGrpc.Engine.Onnx;
 using BertIgGrpc.Engine.Onnx.Proto;
@@ -17,17 +18,6 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     private const string AttentionMask = ClassifierSignature.AttentionMask;
     private const string TokenTypeIds = ClassifierSignature.TokenTypeIds;
 
-    /// <summary>
-    /// Runs whose estimated peak (rows x <see cref="ActivationBytesPerRow"/>) is at most this keep ONNX Runtime's CPU arena
-    /// for the next run; larger runs give its free regions back afterwards, so a very large request's activations are not
-    /// kept reserved. Memory given back is faulted in afresh by the next run, which cost more than the gradient arithmetic
-    /// itself: a 50-step explanation ran 3.7x to 4.7x a forward pass at 128 tokens with shrinking, 2.3x without
-    /// (benchmarks/README.md). 2.5 GiB covers 50 rows of 128 tokens of MiniLM (2.26 GB estimated, 1.1 GB touched);
-    /// runs of 512 tokens under the default 3 GB run budget (10 rows, 2.95 GB estimated) still give it back.
-    /// What stays reserved is at most this per run in flight and session.
-    /// </summary>
-    public const long KeptArenaBytes = 2560L << 20;
-
     private readonly InferenceSession _forward;
     private readonly InferenceSession _gradient;
     private readonly GradientModel _gradientModel;
@@ -36,9 +26,10 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     private OnnxAttributionRuntime(
         InferenceSession forward, InferenceSession gradient, GradientModel gradientModel, string output, string provider,
-        int classes, int hidden, bool usesTokenTypes, string cutDescription, ActivationCost cost)
+        int classes, int hidden, bool usesTokenTypes, string cutDescription, ActivationCost cost, long keptArenaBytes)
     {
         _cost = cost;
+        KeptArenaBytes = keptArenaBytes;
         _forward = forward;
         _gradient = gradient;
         _gradientModel = gradientModel;
@@ -73,6 +64,20 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <inheritdoc />
     public long ActivationBytesPerRow(int seqLen) => _cost.BytesPerRow(seqLen);
+
+    /// <summary>
+    /// Gets the largest estimated run peak (rows x <see cref="ActivationBytesPerRow"/>) after which ONNX Runtime's CPU arena
+    /// is kept for the next run: the run memory budget (<c>BertIg:Limits:MaxRunMemoryMB</c> or its default, see
+    /// <see cref="BertIgLimitsOptions.ResolveMaxRunMemoryBytes"/>), which the process memory is already sized for (peak =
+    /// runs in flight x run budget). Runs over it (one row larger than the budget, or callers that ignore the budget) give
+    /// the arena's free regions back afterwards. Memory given back is faulted in afresh by the next run, which cost more
+    /// than the gradient arithmetic itself: a 50-step explanation ran 3.4x to 4.7x a forward pass at 128 tokens with
+    /// shrinking, 2.3x without (benchmarks/README.md).
+    /// </summary>
+    public long KeptArenaBytes { get; }
+
+    /// <summary>Gets whether a run of <paramref name="rows"/> x <paramref name="seqLen"/> gives the arena back afterwards (see <see cref="KeptArenaBytes"/>).</summary>
+    public bool ShrinksArena(int rows, int seqLen) => rows * _cost.BytesPerRow(seqLen) > KeptArenaBytes;
 
     /// <summary>Gets the gradient model (for inspection and tests).</summary>
     public GradientModel GradientModel => _gradientModel;
@@ -143,7 +148,8 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
             // The gradient graph runs with the integration path built in, so chunks stay on the device (PathGraphBuilder).
             var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(PathGraphBuilder.Build(gradientModel).Model), settings, logger);
             return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
-                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut), ActivationCost.FromProbe(info, model, rows, seqLen));
+                (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut), ActivationCost.FromProbe(info, model, rows, seqLen),
+                settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight));
         }
         catch
         {
@@ -240,8 +246,6 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
             foreach (var v in values) v.Dispose();
         }
     }
-
-    private bool ShrinksArena(int rows, int seqLen) => rows * _cost.BytesPerRow(seqLen) > KeptArenaBytes;
 
     /// <summary>
     /// Runs <paramref name="session"/> so that <paramref name="cancellationToken"/> stops the run in flight: ONNX Runtime

@@ -72,11 +72,26 @@ internal static class ReductionRules
         var axis = GradientContext.Axis(c.Node.GetInt("axis", -1), rank);
         var epsilon = c.Node.GetFloat("epsilon", 1e-5f);
         long[] axes = [.. Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i)];
+        if (c.GO(1) is not null || c.GO(2) is not null)
+        {
+            throw c.Unsupported("the attributed layer's gradient would flow through the Mean or InvStdDev output, which has no gradient rule");
+        }
+
         var x = c.I(0);
-        var mean = e.ReduceMean(x, axes, keepDims: true);
-        var centered = e.Sub(x, mean);
-        var variance = e.ReduceMean(e.Mul(centered, centered), axes, keepDims: true);
-        var rstd = e.Div(e.FloatScalar(1f), e.Op("Sqrt", [e.Add(variance, e.FloatScalar(epsilon))]));
+        string centered, rstd;
+        if (c.Node.Output.Count >= 3 && c.O(1).Length > 0 && c.O(2).Length > 0)
+        {
+            // The forward node's optional outputs Mean and InvStdDev (GradientGraphBuilder adds them): no recomputation.
+            centered = e.Sub(x, c.O(1));
+            rstd = c.O(2);
+        }
+        else
+        {
+            centered = e.Sub(x, e.ReduceMean(x, axes, keepDims: true));
+            var variance = e.ReduceMean(e.Mul(centered, centered), axes, keepDims: true);
+            rstd = e.Div(e.FloatScalar(1f), e.Op("Sqrt", [e.Add(variance, e.FloatScalar(epsilon))]));
+        }
+
         var xhat = e.Mul(centered, rstd);
         var g = e.Mul(c.GOOrZeros(0), c.I(1));
         var meanG = e.ReduceMean(g, axes, keepDims: true);
