@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-
 namespace BertIgGrpc.HeadTrainer;
 
 /// <summary>
@@ -134,44 +132,9 @@ internal sealed class Mlp
         D -= Adam(grad[p], ref m[p], ref s[p], lr);
     }
 
-    private static float Adam(float g, ref float m, ref float s, float lr)
-    {
-        m = (0.9f * m) + (0.1f * g);
-        s = (0.999f * s) + (0.001f * g * g);
-        return lr * m / (MathF.Sqrt(s) + 1e-8f);
-    }
+    private static float Adam(float g, ref float m, ref float s, float lr) => Layer.Adam(g, ref m, ref s, lr);
 
-    // Vector256 has 8 lanes on every machine, so sums run in the same order everywhere.
-    private static float Dot(float[] a, float[] b)
-    {
-        var acc = Vector256<float>.Zero;
-        var k = 0;
-        for (; k <= a.Length - 8; k += 8)
-        {
-            acc += Vector256.Create(a.AsSpan(k, 8)) * Vector256.Create(b.AsSpan(k, 8));
-        }
+    private static float Dot(float[] a, float[] b) => Layer.Dot(a, b);
 
-        var sum = Vector256.Sum(acc);
-        for (; k < a.Length; k++)
-        {
-            sum += a[k] * b[k];
-        }
-
-        return sum;
-    }
-
-    private static void Axpy(float alpha, float[] x, Span<float> y)
-    {
-        var a = Vector256.Create(alpha);
-        var k = 0;
-        for (; k <= x.Length - 8; k += 8)
-        {
-            (Vector256.Create((ReadOnlySpan<float>)y.Slice(k, 8)) + (a * Vector256.Create(x.AsSpan(k, 8)))).CopyTo(y.Slice(k, 8));
-        }
-
-        for (; k < x.Length; k++)
-        {
-            y[k] += alpha * x[k];
-        }
-    }
+    private static void Axpy(float alpha, float[] x, Span<float> y) => Layer.Axpy(alpha, x, y);
 }
