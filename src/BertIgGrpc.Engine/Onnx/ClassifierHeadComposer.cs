@@ -67,20 +67,27 @@ public static class ClassifierHeadComposer
         string outputName = "logits", string attentionMaskInput = "attention_mask")
     {
         ArgumentNullException.ThrowIfNull(head);
-        return AppendMeanPoolingHead(encoder, hiddenOutput, head.HiddenWeight, head.HiddenBias, head.Weight, head.Bias, l2Normalize, outputName, attentionMaskInput);
+        return AppendMeanPoolingHead(encoder, hiddenOutput, head.HiddenWeight, head.HiddenBias, head.Weight, head.Bias, l2Normalize, outputName, attentionMaskInput, head.TokenWeight, head.TokenBias);
     }
 
+    // With a token layer, every token state goes through tanh(state · tokenWeightᵀ + tokenBias) before the mean, and
+    // the mean of those bounded units is not normalised (l2Normalize applies to a pooled sentence embedding only).
     private static ModelProto AppendMeanPoolingHead(
         ModelProto encoder, string hiddenOutput, float[,]? hiddenWeight, float[]? hiddenBias, float[,] weight, float[] bias, bool l2Normalize,
-        string outputName, string attentionMaskInput)
+        string outputName, string attentionMaskInput, float[,]? tokenWeight = null, float[]? tokenBias = null)
     {
         ArgumentNullException.ThrowIfNull(weight);
         ArgumentNullException.ThrowIfNull(bias);
         var classes = weight.GetLength(0);
-        var hidden = hiddenWeight?.GetLength(1) ?? weight.GetLength(1);
+        var hidden = tokenWeight?.GetLength(1) ?? hiddenWeight?.GetLength(1) ?? weight.GetLength(1);
         if (classes == 0 || bias.Length != classes)
         {
             throw new ArgumentException($"The head has {classes} weight rows but {bias.Length} biases.", nameof(bias));
+        }
+
+        if (tokenWeight is not null && (tokenBias?.Length != tokenWeight.GetLength(0) || (hiddenWeight?.GetLength(1) ?? weight.GetLength(1)) != tokenWeight.GetLength(0)))
+        {
+            throw new ArgumentException($"The token layer has {tokenWeight.GetLength(0)} units and {tokenBias?.Length} biases, which the next layer does not read.", nameof(tokenBias));
         }
 
         if (hiddenWeight is not null && (hiddenBias?.Length != hiddenWeight.GetLength(0) || weight.GetLength(1) != hiddenWeight.GetLength(0)))
@@ -94,11 +101,24 @@ public static class ClassifierHeadComposer
             throw new OnnxGraphException($"The head expects hidden size {hidden} but encoder output '{hiddenOutput}' has {h}.");
         }
 
-        var features = builder.MeanPool(l2Normalize);                               // [batch, hidden]
+        string features;
+        if (tokenWeight is not null)
+        {
+            var units = tokenWeight.GetLength(0);
+            var tw = builder.Emit.Floats("token_weight", Transposed(tokenWeight), hidden, units);
+            var tb = builder.Emit.Floats("token_bias", tokenBias!, units);
+            var tokens = builder.Emit.Op("Tanh", [builder.Emit.Add(builder.Emit.MatMul(hiddenOutput, tw), tb)]); // [batch, seq, units]
+            features = builder.MeanPool(false, tokens);                              // [batch, units]
+        }
+        else
+        {
+            features = builder.MeanPool(l2Normalize);                                // [batch, hidden]
+        }
+
         if (hiddenWeight is not null)
         {
             var units = hiddenWeight.GetLength(0);
-            var hw = builder.Emit.Floats("hidden_weight", Transposed(hiddenWeight), hidden, units);
+            var hw = builder.Emit.Floats("hidden_weight", Transposed(hiddenWeight), hiddenWeight.GetLength(1), units);
             var hb = builder.Emit.Floats("hidden_bias", hiddenBias!, units);
             features = builder.Emit.Op("Tanh", [builder.Emit.Add(builder.Emit.MatMul(features, hw), hb)]); // [batch, units]
         }
@@ -183,8 +203,8 @@ public static class ClassifierHeadComposer
         /// <summary>Gets the emitter that appends the head's nodes and initializers.</summary>
         public GraphEmitter Emit { get; }
 
-        /// <summary>Emits the pooling nodes and returns the pooled tensor <c>[batch, hidden]</c>.</summary>
-        public string MeanPool(bool l2Normalize)
+        /// <summary>Emits the pooling nodes over <paramref name="tokens"/> (default: the encoder's token states) and returns the pooled tensor <c>[batch, width]</c>.</summary>
+        public string MeanPool(bool l2Normalize, string? tokens = null)
         {
             var e = Emit;
             // Mask branch: depends on the attention mask only, so it carries no gradient.
@@ -196,7 +216,7 @@ public static class ClassifierHeadComposer
             var countSafe = e.Add(count, e.FloatScalar(1e-9f));                           // [batch, 1]
 
             // Token path: the only part the gradient flows through.
-            var masked = e.Mul(_hidden, maskU);                                           // [batch, seq, hidden]
+            var masked = e.Mul(tokens ?? _hidden, maskU);                                          // [batch, seq, hidden]
             var summed = e.ReduceSum(masked, [1], keepDims: false);                       // [batch, hidden]
             var pooled = e.Div(summed, countSafe);                                        // [batch, hidden]
             if (!l2Normalize)

@@ -80,6 +80,50 @@ public class ClassifierHeadComposerTests
     }
 
     [Fact]
+    public void TokenLayer_GivesTheLogitsComputedFromEveryTokenState()
+    {
+        // Three token units: each token state goes through tanh(state · Tᵀ + t), the units are averaged over the
+        // tokens (not normalised), then the output layer.
+        var random = new Random(11);
+        var tw = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 384).Select(_ => (float)((random.NextDouble() * 2) - 1) * 0.2f).ToArray()).ToArray();
+        float[] tb = [0.3f, -0.1f, 0.05f];
+        float[][] w = [[1f, -2f, 0.5f], [-1f, 2f, -0.5f]];
+        float[] b = [0.1f, -0.1f];
+        static string Rows(float[][] rows) => "[" + string.Join(",", rows.Select(r => "[" + string.Join(",", r.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]")) + "]";
+        static string Row(float[] r) => Rows([r])[1..^1];
+        var head = LinearHead.Parse(System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"token_activation\":\"tanh\",\"token_weight\":{Rows(tw)},\"token_bias\":{Row(tb)},\"weight\":{Rows(w)},\"bias\":{Row(b)}}}"));
+
+        var logits = MiniLm.Run(ClassifierHeadComposer.AppendMeanPoolingHead(MiniLm.Encoder, "last_hidden_state", head, l2Normalize: true).ToByteArray(), SuperbIds, "logits");
+        var states = MiniLm.Run(MiniLm.Encoder.ToByteArray(), SuperbIds, "last_hidden_state");
+
+        var pooled = new double[3];
+        for (var t = 0; t < SuperbIds.Length; t++)
+        {
+            for (var j = 0; j < 3; j++)
+            {
+                pooled[j] += Math.Tanh(tw[j].Select((v, k) => (double)v * states[(t * 384) + k]).Sum() + tb[j]) / SuperbIds.Length;
+            }
+        }
+
+        Assert.Equal(384, head.Inputs);
+        Assert.Equal(3, head.PooledWidth);
+        for (var c = 0; c < 2; c++)
+        {
+            Assert.Equal(w[c].Zip(pooled, (x, y) => x * y).Sum() + b[c], logits[c], 1e-4);
+        }
+    }
+
+    [Fact]
+    public void TokenLayerThatTheNextLayerDoesNotRead_IsRefused()
+    {
+        var json = "{\"token_activation\":\"tanh\",\"token_weight\":[[1,2],[3,4]],\"token_bias\":[0,0],\"weight\":[[1],[2]],\"bias\":[0,0]}";
+
+        var ex = Assert.Throws<InvalidDataException>(() => LinearHead.Parse(System.Text.Encoding.UTF8.GetBytes(json)));
+        Assert.Contains("token layer", ex.Message);
+    }
+
+    [Fact]
     public void HiddenLayerWithoutTanh_IsRefused()
     {
         var json = "{\"hidden_activation\":\"relu\",\"hidden_weight\":[[1,2]],\"hidden_bias\":[0],\"weight\":[[1],[2]],\"bias\":[0,0]}";

