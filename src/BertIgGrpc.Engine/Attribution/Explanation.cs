@@ -18,7 +18,28 @@ public sealed record TokenAttribution(
 /// <param name="Probability">Softmax probability of the predicted class.</param>
 /// <param name="Logits">All logits.</param>
 /// <param name="Probabilities">Softmax of the logits.</param>
-public sealed record Prediction(string Label, int Index, double Probability, IReadOnlyList<float> Logits, IReadOnlyList<float> Probabilities);
+public sealed record Prediction(string Label, int Index, double Probability, IReadOnlyList<float> Logits, IReadOnlyList<float> Probabilities)
+{
+    /// <summary>Gets, for <see cref="LongTextMode.Windows"/>, the number of windows whose logits were averaged (0 when the text fitted one run).</summary>
+    public int Windows { get; init; }
+
+    /// <summary>Gets whether the text was cut to the model's token limit.</summary>
+    public bool Truncated { get; init; }
+}
+
+/// <summary>One window of a <see cref="LongTextMode.Windows"/> explanation, explained alone with the request's settings.</summary>
+/// <param name="Index">The window's position in text order.</param>
+/// <param name="TokenStart">The window's text tokens are <see cref="Explanation.Tokens"/>[TokenStart, TokenEnd) (its own [CLS] and [SEP] are not in the result).</param>
+/// <param name="TokenEnd">One past the window's last token in <see cref="Explanation.Tokens"/>.</param>
+/// <param name="Start">Start offset (UTF-16 code units) of the window in the text.</param>
+/// <param name="End">End offset, exclusive.</param>
+/// <param name="Prediction">The model's prediction for the window alone.</param>
+/// <param name="ScoreInput">F(window): the target logit on the window.</param>
+/// <param name="ScoreBaseline">F(baseline of the window).</param>
+/// <param name="ConvergenceDelta">The window's sum of attributions minus (F(window) - F(baseline)).</param>
+/// <param name="Steps">The steps the window was integrated with (its own in adaptive mode).</param>
+public sealed record ExplanationWindow(
+    int Index, int TokenStart, int TokenEnd, int Start, int End, Prediction Prediction, double ScoreInput, double ScoreBaseline, double ConvergenceDelta, int Steps);
 
 /// <summary>Progress of an explanation after one internal batch.</summary>
 /// <param name="StepsDone">Integration steps evaluated so far.</param>
@@ -64,6 +85,15 @@ public sealed record Explanation
     public required string ExecutionProvider { get; init; }
     /// <summary>Gets whether the text was truncated to the model's token limit.</summary>
     public required bool Truncated { get; init; }
+    /// <summary>
+    /// Gets, for <see cref="LongTextMode.Windows"/> on a text over the model's limit, the windows in text order (empty
+    /// otherwise). <see cref="Tokens"/> and <see cref="Words"/> then cover the whole text, each token's attribution taken
+    /// from the window where it is farthest from an edge; <see cref="Prediction"/> is the softmax of the mean of the
+    /// windows' logits; <see cref="ScoreInput"/> and <see cref="ScoreBaseline"/> are the means of the windows' (the
+    /// former is the target's mean logit); <see cref="ConvergenceDelta"/> is the window delta of largest magnitude;
+    /// <see cref="Steps"/> is the most steps any window took.
+    /// </summary>
+    public IReadOnlyList<ExplanationWindow> Windows { get; init; } = [];
     /// <summary>Gets the wall time spent.</summary>
     public required TimeSpan Elapsed { get; init; }
 }

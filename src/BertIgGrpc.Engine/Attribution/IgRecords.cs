@@ -33,4 +33,6 @@ internal sealed record IgResult(
 /// <param name="StepsDone">Steps evaluated so far (all rounds).</param>
 /// <param name="StepsTotal">Steps planned so far (grows in adaptive mode).</param>
 /// <param name="PartialTokenAttributions">Per text (null for texts already finished), the running per-token attributions of the current round.</param>
-internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] PartialTokenAttributions);
+/// <param name="TextStepsDone">Steps evaluated so far summed over the texts (all rounds): <paramref name="StepsDone"/> times the texts when none is rerun.</param>
+/// <param name="TextStepsTotal">Steps planned so far summed over the texts (grows in adaptive mode).</param>
+internal sealed record IgProgress(int StepsDone, int StepsTotal, double[]?[] PartialTokenAttributions, int TextStepsDone, int TextStepsTotal);

@@ -10,7 +10,7 @@ internal sealed class IntegrationRound(
     IAttributionRuntime runtime, int rowsPerRun, IReadOnlyList<IgInput> inputs, List<int> pending, IgSettings settings, int steps, int seqLen,
     long[] mask, long[] types, float[] baselineCut, float[] difference, int[] targets)
 {
-    public async Task<double[][]> RunAsync(int stepsBefore, IProgress<IgProgress>? progress, CancellationToken cancellationToken)
+    public async Task<double[][]> RunAsync(int stepsBefore, int textStepsBefore, IProgress<IgProgress>? progress, CancellationToken cancellationToken)
     {
         var points = ApproximationMethods.Get(settings.Method, steps);
         var texts = pending.Count;
@@ -58,7 +58,7 @@ internal sealed class IntegrationRound(
                 Accumulate(sums, gradientSum, rowSize);
                 stepsDone += stepCount;
 
-                progress?.Report(new IgProgress(stepsBefore + stepsDone, stepsBefore + steps, Partial(sums)));
+                progress?.Report(new IgProgress(stepsBefore + stepsDone, stepsBefore + steps, Partial(sums), textStepsBefore + texts * stepsDone, textStepsBefore + texts * steps));
                 if (stepsDone < steps)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

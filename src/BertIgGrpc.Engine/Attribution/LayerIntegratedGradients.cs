@@ -89,11 +89,13 @@ internal sealed class LayerIntegratedGradients(IAttributionRuntime runtime, int 
         var pending = Enumerable.Range(0, texts).ToList();
         var steps = settings.Steps;
         var stepsBefore = 0;
+        var textStepsBefore = 0;
         while (true)
         {
             var round = new IntegrationRound(runtime, RowsPerRun(settings, seqLen), inputs, pending, settings, steps, seqLen, mask, types, baselineCut, difference, targets);
-            var gradientSums = await round.RunAsync(stepsBefore, progress, cancellationToken).ConfigureAwait(false);
+            var gradientSums = await round.RunAsync(stepsBefore, textStepsBefore, progress, cancellationToken).ConfigureAwait(false);
             stepsBefore += steps;
+            textStepsBefore += pending.Count * steps;
 
             var stillPending = new List<int>();
             for (var p = 0; p < pending.Count; p++)

@@ -13,11 +13,8 @@ namespace BertIgGrpc.Engine.Models;
 /// A loaded classifier: its tokenizer, its ONNX Runtime sessions (forward and gradient graph,
 /// created once and shared by concurrent calls) and the attribution engine bound to them.
 /// </summary>
-public sealed class ExplainerModel : IDisposable
+public sealed partial class ExplainerModel : IDisposable
 {
-    /// <summary>Texts per forward run in <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> (fewer when the memory budget says so).</summary>
-    private const int PredictBatchSize = 32;
-
     private readonly ModelDefinition _definition;
     private readonly BertTextTokenizer _tokenizer;
     private readonly IAttributionRuntime _runtime;
@@ -177,73 +174,16 @@ public sealed class ExplainerModel : IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckOwner(plan.Model);
         using var activity = EngineTelemetry.StartExplain(Name, 1);
+        if (plan.Windowed is { } windowed)
+        {
+            return await new WindowedExplanation(this, _integratedGradients, plan, windowed).RunAsync(progress, cancellationToken).ConfigureAwait(false);
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var integrationProgress = progress is null ? null
             : new SynchronousProgress<IgProgress>(p => progress.Report(ExplanationResults.Progress(plan, p, stopwatch.Elapsed)));
         var results = await _integratedGradients.AttributeAsync([plan.Input], plan.Settings, integrationProgress, cancellationToken).ConfigureAwait(false);
         return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed);
-    }
-
-    /// <summary>
-    /// Validates and tokenizes texts for <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> and checks them against
-    /// <c>BertIg:Limits:MaxPredictTokens</c>, without running the model.
-    /// </summary>
-    /// <exception cref="InvalidExplainRequestException">A text is null, over the token limit without <paramref name="truncate"/>, or alone over <c>MaxPredictTokens</c> (field <c>texts</c>).</exception>
-    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
-    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, bool truncate = false)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return _planner.PlanPrediction(texts, truncate);
-    }
-
-    /// <summary>Classifies texts in padded batches.</summary>
-    /// <exception cref="InvalidExplainRequestException">A text is null or over the token limit without <paramref name="truncate"/> (field <c>texts</c>).</exception>
-    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
-    public Task<IReadOnlyList<Prediction>> PredictAsync(IReadOnlyList<string> texts, bool truncate = false, CancellationToken cancellationToken = default)
-        => PredictAsync(PlanPrediction(texts, truncate), cancellationToken);
-
-    /// <summary>Classifies texts planned by <see cref="PlanPrediction"/>, in padded batches within the memory budget.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
-    public async Task<IReadOnlyList<Prediction>> PredictAsync(PredictionPlan plan, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(plan);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        CheckOwner(plan.Model);
-        var encoded = plan.Encoded;
-        var predictions = new Prediction[encoded.Count];
-        var classes = _runtime.NumClasses;
-        for (var first = 0; first < encoded.Count;)
-        {
-            // Grow the batch while the padded batch fits the budget (a forward run holds less than a gradient run, so this is conservative).
-            var rows = 0;
-            var seqLen = 0;
-            while (first + rows < encoded.Count && rows < PredictBatchSize)
-            {
-                var longer = Math.Max(seqLen, encoded[first + rows].Length);
-                if (rows > 0 && rows + 1 > MaxRowsPerRun(longer))
-                {
-                    break;
-                }
-
-                seqLen = longer;
-                rows++;
-            }
-
-            var texts = encoded.Skip(first).Take(rows).ToArray();
-            var batch = PaddedBatch.Create(texts.Select(e => e.Ids).ToArray(), texts.Select(e => e.TokenTypeIds).ToArray(), _tokenizer.PadId);
-            var logits = await Task.Run(() => _runtime.Logits(batch.Ids, batch.Mask, batch.Types, batch.Rows, batch.SeqLen, cancellationToken), cancellationToken)
-                .ConfigureAwait(false); // [rows, C]
-            for (var r = 0; r < rows; r++)
-            {
-                predictions[first + r] = Logits.ToPrediction(logits.AsSpan(r * classes, classes).ToArray(), Labels);
-            }
-
-            first += rows;
-        }
-
-        return predictions;
     }
 
     /// <inheritdoc />

@@ -15,7 +15,7 @@ internal static class ExplanationResults
         {
             Tokens = TokenAggregation.Tokens(encoded, result.TokenAttributions),
             Words = TokenAggregation.Words(encoded, result.TokenAttributions),
-            Prediction = Logits.ToPrediction(result.InputLogits, model.Labels),
+            Prediction = Logits.ToPrediction(result.InputLogits, model.Labels) with { Truncated = encoded.Truncated },
             TargetIndex = result.Target,
             TargetLabel = model.Labels[result.Target],
             ScoreInput = result.ScoreInput,

@@ -50,14 +50,13 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         }
 
         var target = ResolveTarget(request);
-        var encoded = tokenizer.Encode(request.Text, request.TextPair, model.MaxTokens, request.Truncate);
-        int[]? baselineIds = request.Baseline switch
+        var windowed = PlanWindows(request.Text, request.LongText, request.WindowStride, request.TextPair is not null, e => Input(e, request.Baseline, target));
+        if (windowed is not null && (request.AllTargets || request.Faithfulness))
         {
-            BaselineKind.Pad => encoded.BaselineIds(tokenizer.PadId),
-            BaselineKind.Mask => encoded.BaselineIds(tokenizer.MaskId),
-            BaselineKind.Unk => encoded.BaselineIds(tokenizer.UnkId),
-            _ => null,
-        };
+            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS is not supported together with all_targets or faithfulness yet.");
+        }
+
+        var encoded = windowed is null ? tokenizer.Encode(request.Text, request.TextPair, model.MaxTokens, request.Truncate) : windowed.Whole;
 
         // On a GPU few large runs pay (each run has a fixed cost of launches and copies): rows per run then come from the
         // memory budget alone, hundreds for short texts. On CPU the default keeps progress events frequent.
@@ -65,14 +64,26 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             : model.ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
             : Math.Max(1, settings.DefaultInternalBatchSize);
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
-        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps);
-        return new ExplanationPlan(model, request, encoded, new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target), igSettings, tokenSteps);
+        if (windowed is not null)
+        {
+            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, $" in {windowed.Windows.Count} windows");
+            return new ExplanationPlan(model, request, windowed, igSettings, windowSteps);
+        }
+
+        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, "");
+        return new ExplanationPlan(model, request, encoded, Input(encoded, request.Baseline, target), igSettings, tokenSteps);
     }
 
     /// <summary>Validates and tokenizes texts for a prediction and checks them against <c>BertIg:Limits:MaxPredictTokens</c>.</summary>
-    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, bool truncate)
+    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, LongTextMode longText, int windowStride)
     {
-        var encoded = new EncodedText[texts.Count];
+        if (!Enum.IsDefined(longText))
+        {
+            throw new InvalidExplainRequestException("long_text", $"Unknown long_text mode {(int)longText}.");
+        }
+
+        var encoded = new List<EncodedText>(texts.Count);
+        var windows = new int[texts.Count];
         var maxTokens = settings.Limits.MaxPredictTokens;
         long tokens = 0;
         for (var i = 0; i < texts.Count; i++)
@@ -82,21 +93,26 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
                 throw new InvalidExplainRequestException("texts", $"texts[{i}] is null.");
             }
 
+            var windowed = PlanWindows(texts[i], longText, windowStride, textPair: false, input: null);
+            IReadOnlyList<EncodedText> inputs;
             try
             {
-                encoded[i] = tokenizer.Encode(texts[i], null, model.MaxTokens, truncate);
+                inputs = windowed is null ? [tokenizer.Encode(texts[i], null, model.MaxTokens, longText == LongTextMode.Truncate)] : windowed.Windows.Select(w => w.Encoded).ToArray();
             }
             catch (InvalidExplainRequestException e)
             {
                 throw new InvalidExplainRequestException("texts", $"texts[{i}]: {e.Message}");
             }
 
-            if (maxTokens > 0 && encoded[i].Length > maxTokens)
+            var textTokens = inputs.Sum(e => (long)e.Length);
+            if (maxTokens > 0 && textTokens > maxTokens)
             {
-                throw new InvalidExplainRequestException("texts", $"texts[{i}] has {encoded[i].Length} tokens, more than BertIg:Limits:MaxPredictTokens ({maxTokens}) allows for a whole request.");
+                throw new InvalidExplainRequestException("texts", $"texts[{i}] has {textTokens} tokens{(windowed is null ? "" : " in its windows")}, more than BertIg:Limits:MaxPredictTokens ({maxTokens}) allows for a whole request.");
             }
 
-            tokens += encoded[i].Length;
+            encoded.AddRange(inputs);
+            windows[i] = windowed?.Windows.Count ?? 0;
+            tokens += textTokens;
         }
 
         if (maxTokens > 0 && tokens > maxTokens)
@@ -105,11 +121,73 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
                 $"The texts have {tokens} tokens together, more than BertIg:Limits:MaxPredictTokens ({maxTokens}); send fewer or shorter texts per request.");
         }
 
-        return new PredictionPlan(model, encoded, tokens);
+        return new PredictionPlan(model, encoded, windows, tokens);
+    }
+
+    /// <summary>
+    /// For <see cref="LongTextMode.Windows"/>: validates the stride (whatever the text's length) and, for a text over the
+    /// model's limit, cuts it into windows (<see cref="TextWindows.Layout"/>); null when the text fits one run or the mode is another.
+    /// </summary>
+    private WindowedText? PlanWindows(string text, LongTextMode mode, int stride, bool textPair, Func<EncodedText, IgInput>? input)
+    {
+        if (mode != LongTextMode.Windows)
+        {
+            if (stride != 0)
+            {
+                throw new InvalidExplainRequestException("window_stride", $"window_stride is {stride}, but it only applies to long_text = LONG_TEXT_WINDOWS.");
+            }
+
+            return null;
+        }
+
+        if (textPair)
+        {
+            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS explains a single text; it cannot be combined with text_pair.");
+        }
+
+        var width = model.MaxTokens - 2;
+        var resolved = stride == 0 ? TextWindows.DefaultStride(width) : stride;
+        if (resolved < 1 || resolved >= width)
+        {
+            throw new InvalidExplainRequestException("window_stride",
+                $"window_stride is {resolved}{(stride == 0 ? " (half a window)" : "")}; it must be at least 1 and below the {width} text tokens of a window of model '{model.Name}'.");
+        }
+
+        var whole = tokenizer.EncodeWhole(text);
+        if (whole.Length <= model.MaxTokens)
+        {
+            return null;
+        }
+
+        var continues = Enumerable.Range(1, whole.Length - 2).Select(i => whole.Tokens[i].StartsWith("##", StringComparison.Ordinal)).ToArray();
+        var layout = TextWindows.Layout(continues, width, resolved);
+        var windows = layout.Select(w =>
+        {
+            var encoded = whole.Window(w.TokenStart, w.TokenEnd);
+            return new PlannedWindow(w, encoded, input?.Invoke(encoded) ?? new IgInput(encoded.Ids, null, encoded.TokenTypeIds, null));
+        }).ToArray();
+        return new WindowedText(whole, windows, TextWindows.Owners(layout, continues.Length));
+    }
+
+    /// <summary>The model input of one encoding: its ids, the baseline's (null for the zero baseline at the cut) and the target.</summary>
+    private IgInput Input(EncodedText encoded, BaselineKind baseline, int? target)
+    {
+        int[]? baselineIds = baseline switch
+        {
+            BaselineKind.Pad => encoded.BaselineIds(tokenizer.PadId),
+            BaselineKind.Mask => encoded.BaselineIds(tokenizer.MaskId),
+            BaselineKind.Unk => encoded.BaselineIds(tokenizer.UnkId),
+            _ => null,
+        };
+        return new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target);
     }
 
     /// <summary>Checks tokens x steps (the adaptive cap in adaptive mode) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.</summary>
-    private long CheckTokenSteps(int tokens, int steps, int minimumSteps)
+    /// <param name="tokens">The model inputs' tokens together.</param>
+    /// <param name="steps">Steps per input (the adaptive cap in adaptive mode).</param>
+    /// <param name="minimumSteps">The fewest steps the method allows.</param>
+    /// <param name="note">Added to the token count in messages (e.g. " in 5 windows").</param>
+    private long CheckTokenSteps(long tokens, int steps, int minimumSteps, string note)
     {
         var figure = tokens * (long)steps;
         var limit = settings.Limits.MaxTokenSteps;
@@ -122,11 +200,11 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         {
             // No step count would do: the text itself is too long for this server.
             throw new InvalidExplainRequestException("text",
-                $"The text has {tokens} tokens; even {minimumSteps} step(s) would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it or set truncate.");
+                $"The text has {tokens} tokens{note}; even {minimumSteps} step(s) would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it or set truncate.");
         }
 
         throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-            $"The request needs {tokens} tokens x {steps} steps = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens} steps for this text, or a shorter text.");
+            $"The request needs {tokens} tokens{note} x {steps} steps = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens} steps for this text, or a shorter text.");
     }
 
     /// <summary>The class to explain: by index, by label (case-insensitive when unambiguous), or null for the predicted one.</summary>

@@ -146,6 +146,22 @@ public sealed class BertTextTokenizer
             truncated = true;
         }
 
+        return Assemble(text, textPair, first, second, truncated);
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="text"/> whole as <c>[CLS] text [SEP]</c>, with no token limit: the token sequence that
+    /// overlapping windows are cut from (<see cref="EncodedText.Window"/>). Not a model input when longer than the model's limit.
+    /// </summary>
+    public EncodedText EncodeWhole(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Assemble(text, null, EncodeSegment(text), [], truncated: false);
+    }
+
+    private EncodedText Assemble(string text, string? textPair, List<Piece> first, List<Piece> second, bool truncated)
+    {
+        var specialCount = textPair is null ? 2 : 3;
         var length = first.Count + second.Count + specialCount;
         var ids = new int[length];
         var types = new int[length];

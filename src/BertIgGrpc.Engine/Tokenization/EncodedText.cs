@@ -46,6 +46,46 @@ public sealed class EncodedText
     public string SegmentText(int segment) => segment == 0 ? Text : TextPair ?? "";
 
     /// <summary>
+    /// Returns the window <c>[CLS] + text tokens [tokenStart, tokenEnd) + [SEP]</c> of a single-text encoding (no pair), as
+    /// the model input for that window: text tokens are counted without the leading [CLS], offsets stay those in
+    /// <see cref="Text"/>, and the [CLS] and [SEP] are this encoding's own.
+    /// </summary>
+    public EncodedText Window(int tokenStart, int tokenEnd)
+    {
+        if (TextPair is not null)
+        {
+            throw new InvalidOperationException("Windows are cut from a single text, not a text pair.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(tokenStart);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tokenEnd, Length - 2);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(tokenEnd, tokenStart);
+        var count = tokenEnd - tokenStart;
+        T[] Cut<T>(T[] source)
+        {
+            var result = new T[count + 2];
+            result[0] = source[0];
+            Array.Copy(source, 1 + tokenStart, result, 1, count);
+            result[^1] = source[^1];
+            return result;
+        }
+
+        return new EncodedText
+        {
+            Ids = Cut(Ids),
+            TokenTypeIds = Cut(TokenTypeIds),
+            AttentionMask = Cut(AttentionMask),
+            Tokens = Cut(Tokens),
+            Starts = Cut(Starts),
+            Ends = Cut(Ends),
+            Segments = Cut(Segments),
+            Special = Cut(Special),
+            Truncated = false,
+            Text = Text,
+        };
+    }
+
+    /// <summary>
     /// Returns the ids of the baseline: special tokens kept, every other token replaced by <paramref name="replacementId"/>
     /// (the seed's <c>[CLS] + [PAD] * n + [SEP]</c> for the PAD id).
     /// </summary>

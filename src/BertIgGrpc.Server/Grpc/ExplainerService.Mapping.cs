@@ -110,8 +110,23 @@ public sealed partial class ExplainerService
         };
         result.Tokens.AddRange(explanation.Tokens.Select(ToProto));
         result.Words.AddRange(explanation.Words.Select(ToProto));
+        result.Windows.AddRange(explanation.Windows.Select(ToProto));
         return result;
     }
+
+    internal static ExplainWindow ToProto(EngineAttribution.ExplanationWindow window) => new()
+    {
+        Index = window.Index,
+        TokenStart = window.TokenStart,
+        TokenEnd = window.TokenEnd,
+        Start = window.Start,
+        End = window.End,
+        Prediction = ToProto(window.Prediction),
+        ScoreInput = window.ScoreInput,
+        ScoreBaseline = window.ScoreBaseline,
+        ConvergenceDelta = window.ConvergenceDelta,
+        NSteps = window.Steps,
+    };
 
     internal static ExplainProgress ToProto(EngineAttribution.ExplainProgress progress)
     {
@@ -139,7 +154,14 @@ public sealed partial class ExplainerService
 
     internal static Prediction ToProto(EngineAttribution.Prediction prediction)
     {
-        var message = new Prediction { Label = prediction.Label, Index = prediction.Index, Probability = prediction.Probability };
+        var message = new Prediction
+        {
+            Label = prediction.Label,
+            Index = prediction.Index,
+            Probability = prediction.Probability,
+            Windows = prediction.Windows,
+            Truncated = prediction.Truncated,
+        };
         message.Logits.AddRange(prediction.Logits);
         message.Probabilities.AddRange(prediction.Probabilities);
         return message;

@@ -93,7 +93,7 @@ public sealed partial class ExplainerService(
     public override async Task<PredictResponse> Predict(PredictRequest request, ServerCallContext context)
     {
         var model = GetModel(request.Model);
-        var plan = model.PlanPrediction(request.Texts, request.Truncate);
+        var plan = model.PlanPrediction(request.Texts, ToEngine(request.LongText, request.Truncate), request.WindowStride);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {

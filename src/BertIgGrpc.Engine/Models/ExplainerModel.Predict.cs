@@ -1,0 +1,116 @@
+using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
+using BertIgGrpc.Engine.Tokenization;
+
+namespace BertIgGrpc.Engine.Models;
+
+/// <summary>Classification: texts (or a long text's windows) through the forward graph in padded batches.</summary>
+public sealed partial class ExplainerModel
+{
+    /// <summary>Texts per forward run in <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> (fewer when the memory budget says so).</summary>
+    private const int PredictBatchSize = 32;
+
+    /// <summary>
+    /// Validates and tokenizes texts for <see cref="PredictAsync(PredictionPlan, CancellationToken)"/> and checks them against
+    /// <c>BertIg:Limits:MaxPredictTokens</c>, without running the model.
+    /// </summary>
+    /// <exception cref="InvalidExplainRequestException">A text is null, over the token limit without <paramref name="truncate"/>, or alone over <c>MaxPredictTokens</c> (field <c>texts</c>).</exception>
+    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
+    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, bool truncate = false)
+        => PlanPrediction(texts, truncate ? LongTextMode.Truncate : LongTextMode.Reject);
+
+    /// <summary>
+    /// As <see cref="PlanPrediction(IReadOnlyList{string}, bool)"/>, with what happens to texts over the model's limit:
+    /// <see cref="LongTextMode.Windows"/> classifies such a text by the mean of its windows' logits (windows
+    /// <paramref name="windowStride"/> tokens apart, 0 for half a window); every window's tokens count towards <c>MaxPredictTokens</c>.
+    /// </summary>
+    /// <exception cref="InvalidExplainRequestException">As above; a stride out of range or set without windows (field <c>window_stride</c>).</exception>
+    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
+    public PredictionPlan PlanPrediction(IReadOnlyList<string> texts, LongTextMode longText, int windowStride = 0)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _planner.PlanPrediction(texts, longText, windowStride);
+    }
+
+    /// <summary>Classifies texts in padded batches.</summary>
+    /// <exception cref="InvalidExplainRequestException">A text is null or over the token limit without <paramref name="truncate"/> (field <c>texts</c>).</exception>
+    /// <exception cref="RequestLimitExceededException">The texts together are over <c>BertIg:Limits:MaxPredictTokens</c>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
+    public Task<IReadOnlyList<Prediction>> PredictAsync(IReadOnlyList<string> texts, bool truncate = false, CancellationToken cancellationToken = default)
+        => PredictAsync(PlanPrediction(texts, truncate), cancellationToken);
+
+    /// <summary>
+    /// Classifies texts planned by <see cref="PlanPrediction(IReadOnlyList{string}, LongTextMode, int)"/>, in padded batches
+    /// within the memory budget; a text in windows gets the softmax of the mean of its windows' logits.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired (the run in flight is stopped too).</exception>
+    public async Task<IReadOnlyList<Prediction>> PredictAsync(PredictionPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        CheckOwner(plan.Model);
+        var logits = await LogitsAsync(plan.Encoded, cancellationToken).ConfigureAwait(false);
+        var predictions = new Prediction[plan.WindowCounts.Count];
+        var row = 0;
+        for (var t = 0; t < predictions.Length; t++)
+        {
+            var windows = plan.WindowCounts[t];
+            predictions[t] = windows == 0
+                ? Logits.ToPrediction(logits[row], Labels) with { Truncated = plan.Encoded[row].Truncated }
+                : WindowPrediction(logits.Skip(row).Take(windows).ToArray());
+            row += Math.Max(1, windows);
+        }
+
+        return predictions;
+    }
+
+    /// <summary>The prediction for a text in windows: the softmax of the mean of the windows' logits (mean in double).</summary>
+    internal Prediction WindowPrediction(IReadOnlyList<float[]> windowLogits)
+    {
+        var mean = new float[windowLogits[0].Length];
+        for (var c = 0; c < mean.Length; c++)
+        {
+            mean[c] = (float)windowLogits.Average(l => (double)l[c]);
+        }
+
+        return Logits.ToPrediction(mean, Labels) with { Windows = windowLogits.Count };
+    }
+
+    /// <summary>The logits of each encoding, in padded batches of at most <see cref="PredictBatchSize"/> within the memory budget.</summary>
+    internal async Task<float[][]> LogitsAsync(IReadOnlyList<EncodedText> encoded, CancellationToken cancellationToken)
+    {
+        var result = new float[encoded.Count][];
+        var classes = _runtime.NumClasses;
+        for (var first = 0; first < encoded.Count;)
+        {
+            // Grow the batch while the padded batch fits the budget (a forward run holds less than a gradient run, so this is conservative).
+            var rows = 0;
+            var seqLen = 0;
+            while (first + rows < encoded.Count && rows < PredictBatchSize)
+            {
+                var longer = Math.Max(seqLen, encoded[first + rows].Length);
+                if (rows > 0 && rows + 1 > MaxRowsPerRun(longer))
+                {
+                    break;
+                }
+
+                seqLen = longer;
+                rows++;
+            }
+
+            var texts = encoded.Skip(first).Take(rows).ToArray();
+            var batch = PaddedBatch.Create(texts.Select(e => e.Ids).ToArray(), texts.Select(e => e.TokenTypeIds).ToArray(), _tokenizer.PadId);
+            var logits = await Task.Run(() => _runtime.Logits(batch.Ids, batch.Mask, batch.Types, batch.Rows, batch.SeqLen, cancellationToken), cancellationToken)
+                .ConfigureAwait(false); // [rows, C]
+            for (var r = 0; r < rows; r++)
+            {
+                result[first + r] = logits.AsSpan(r * classes, classes).ToArray();
+            }
+
+            first += rows;
+        }
+
+        return result;
+    }
+}

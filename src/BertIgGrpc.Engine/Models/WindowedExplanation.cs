@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using BertIgGrpc.Engine.Attribution;
+
+namespace BertIgGrpc.Engine.Models;
+
+/// <summary>
+/// A <see cref="LongTextMode.Windows"/> explanation: the windows are classified first (the whole-text prediction is the
+/// mean of their logits, and its class is the target unless the request names one), then integrated for that one target
+/// in groups that share gradient runs, each group as many windows as one run may hold rows (so memory stays within the
+/// budget however long the text); the result stitches each token's attribution from the window where it is farthest
+/// from an edge.
+/// </summary>
+internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedGradients integratedGradients, ExplanationPlan plan, WindowedText text)
+{
+    private readonly double[]?[] _latest = new double[]?[text.Windows.Count];
+    private int _textStepsBefore;
+    private int _groupTextSteps;
+
+    public async Task<Explanation> RunAsync(IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var windows = text.Windows;
+        var windowLogits = await model.LogitsAsync(windows.Select(w => w.Encoded).ToArray(), cancellationToken).ConfigureAwait(false);
+        var prediction = model.WindowPrediction(windowLogits);
+        var target = windows[0].Input.Target ?? prediction.Index;
+
+        var settings = plan.Settings;
+        var groupSize = Math.Max(1, Math.Min(settings.InternalBatchSize, model.MaxRowsPerRun(windows.Max(w => w.Encoded.Length))));
+        var results = new IgResult[windows.Count];
+        for (var first = 0; first < windows.Count; first += groupSize)
+        {
+            var count = Math.Min(groupSize, windows.Count - first);
+            var inputs = windows.Skip(first).Take(count).Select(w => w.Input with { Target = target }).ToArray();
+            var groupFirst = first;
+            var groupProgress = progress is null ? null
+                : new SynchronousProgress<IgProgress>(p => progress.Report(Progress(p, groupFirst, count, stopwatch.Elapsed)));
+            var groupResults = await integratedGradients.AttributeAsync(inputs, settings, groupProgress, cancellationToken).ConfigureAwait(false);
+            for (var t = 0; t < count; t++)
+            {
+                results[first + t] = groupResults[t];
+                _latest[first + t] = groupResults[t].TokenAttributions;
+            }
+
+            _textStepsBefore += _groupTextSteps;
+            _groupTextSteps = 0;
+        }
+
+        return Build(prediction, windowLogits, results, target, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Progress over all windows: steps summed over the windows (those of finished groups, the running group's, and the
+    /// planned steps of the groups to come), with the stitched running attributions (zeros for windows not yet started).
+    /// </summary>
+    private ExplainProgress Progress(IgProgress progress, int first, int count, TimeSpan elapsed)
+    {
+        for (var t = 0; t < count; t++)
+        {
+            if (progress.PartialTokenAttributions[t] is { } partial)
+            {
+                _latest[first + t] = partial;
+            }
+        }
+
+        _groupTextSteps = progress.TextStepsTotal;
+        var later = text.Windows.Count - first - count;
+        var done = _textStepsBefore + progress.TextStepsDone;
+        var total = _textStepsBefore + progress.TextStepsTotal + later * plan.Settings.Steps;
+        return new ExplainProgress(done, total, TokenAggregation.Tokens(text.Whole, text.Stitch(w => _latest[w])), elapsed);
+    }
+
+    private Explanation Build(Prediction prediction, float[][] windowLogits, IgResult[] results, int target, TimeSpan elapsed)
+    {
+        using var activity = EngineTelemetry.StartResult();
+        var whole = text.Whole;
+        var attributions = text.Stitch(w => results[w].TokenAttributions);
+        var windows = new ExplanationWindow[results.Length];
+        for (var w = 0; w < windows.Length; w++)
+        {
+            var (window, result) = (text.Windows[w], results[w]);
+            var (tokenStart, tokenEnd) = (window.Tokens.TokenStart, window.Tokens.TokenEnd);
+            windows[w] = new ExplanationWindow(
+                w, 1 + tokenStart, 1 + tokenEnd, whole.Starts[1 + tokenStart], whole.Ends[tokenEnd],
+                Logits.ToPrediction(windowLogits[w], model.Labels), result.ScoreInput, result.ScoreBaseline, result.ConvergenceDelta, result.Steps);
+        }
+
+        var request = plan.Request;
+        return new Explanation
+        {
+            Tokens = TokenAggregation.Tokens(whole, attributions),
+            Words = TokenAggregation.Words(whole, attributions),
+            Prediction = prediction,
+            TargetIndex = target,
+            TargetLabel = model.Labels[target],
+            ScoreInput = results.Average(r => r.ScoreInput),
+            ScoreBaseline = results.Average(r => r.ScoreBaseline),
+            ConvergenceDelta = results.MaxBy(r => Math.Abs(r.ConvergenceDelta))!.ConvergenceDelta,
+            AttributionSum = attributions.Sum(),
+            Steps = results.Max(r => r.Steps),
+            Method = request.Method,
+            Baseline = request.Baseline,
+            Model = model.Name,
+            ExecutionProvider = model.ExecutionProvider,
+            Truncated = false,
+            Windows = windows,
+            Elapsed = elapsed,
+        };
+    }
+}
