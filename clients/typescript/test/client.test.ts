@@ -12,6 +12,7 @@ import {
   Code,
   ConnectError,
   IntegrationMethod,
+  LongText,
   ValidationError,
   type ExplainProgress,
   type ExplainResult,
@@ -137,6 +138,34 @@ describe("BertIgClient", () => {
     } finally {
       session.abort();
     }
+  });
+});
+
+/** About 700 WordPiece tokens: over the default model's limit of 512. */
+const LONG_REVIEW = Array.from({ length: 75 }, (_, i) =>
+  ["The film opens with a superb long shot of the harbour.", "Some scenes drag and the dialogue is clumsy.", "The music is lovely and moving."][i % 3],
+).join(" ");
+
+describe("BertIgClient options on top of the explanation", () => {
+  test("longText WINDOWS explains the whole text in overlapping windows, each with its own prediction", async () => {
+    const result = await client.explainUnary(LONG_REVIEW, { longText: LongText.WINDOWS, windowStride: 200, nSteps: 4 });
+    assert.ok(result.windows.length >= 3, `${result.windows.length} windows`);
+    assert.equal(result.prediction?.windows, result.windows.length);
+    assert.equal(result.truncated, false);
+    assert.deepEqual([result.windows[0]!.start, result.windows.at(-1)!.end], [0, LONG_REVIEW.length]);
+    for (const [i, w] of result.windows.entries()) {
+      assert.equal(w.index, i);
+      if (i > 0) assert.equal(w.tokenStart - result.windows[i - 1]!.tokenStart, 200);
+      assert.ok(w.prediction !== undefined && ["negative", "positive"].includes(w.prediction.label));
+    }
+    assert.equal(result.tokens.filter((t) => !t.special).at(-1)!.end, LONG_REVIEW.length);
+  });
+
+  test("predict with longText WINDOWS averages the windows; without it the long text is refused", async () => {
+    const response = await client.predict([LONG_REVIEW, "This movie is superb"], { longText: LongText.WINDOWS });
+    assert.ok(response.predictions[0]!.windows >= 2);
+    assert.equal(response.predictions[1]!.windows, 0);
+    await assert.rejects(client.predict(LONG_REVIEW), (e: unknown) => e instanceof ValidationError && /512/.test(e.message));
   });
 });
 

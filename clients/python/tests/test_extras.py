@@ -1,0 +1,32 @@
+"""The options on top of an explanation: long texts in windows, every class, faithfulness."""
+
+import pytest
+
+from bertig_client import Client, ValidationError, Window
+
+#: About 700 WordPiece tokens: over the default model's limit of 512.
+LONG_REVIEW = " ".join(
+    ["The film opens with a superb long shot of the harbour.", "Some scenes drag and the dialogue is clumsy.",
+     "The music is lovely and moving."][i % 3] for i in range(75))
+
+
+def test_explain_long_text_in_windows_covers_the_whole_text(client: Client) -> None:
+    result = client.explain_unary(LONG_REVIEW, long_text="windows", window_stride=200, n_steps=4)
+
+    assert len(result.windows) >= 3 and all(isinstance(w, Window) for w in result.windows)
+    assert result.prediction is not None and result.prediction.windows == len(result.windows)
+    assert not result.truncated
+    assert (result.windows[0].start, result.windows[-1].end) == (0, len(LONG_REVIEW))
+    assert [w.token_start for w in result.windows] == [200 * i for i in range(len(result.windows))]
+    assert all(w.prediction is not None and w.prediction.label in ("negative", "positive") for w in result.windows)
+    assert [t for t in result.tokens if not t.special][-1].end == len(LONG_REVIEW)
+
+
+def test_predict_long_text_in_windows_averages_them_and_is_refused_otherwise(client: Client) -> None:
+    long, short = client.predict([LONG_REVIEW, "This movie is superb"], long_text="WINDOWS")
+
+    assert long.windows >= 2 and short.windows == 0
+    with pytest.raises(ValidationError, match="512"):
+        client.predict(LONG_REVIEW)
+    with pytest.raises(ValueError, match="long_text must be one of TRUNCATE, WINDOWS, not 'split'"):
+        client.predict(LONG_REVIEW, long_text="split")
