@@ -148,14 +148,14 @@ const LONG_REVIEW = Array.from({ length: 75 }, (_, i) =>
 
 describe("BertIgClient options on top of the explanation", () => {
   test("longText WINDOWS explains the whole text in overlapping windows, each with its own prediction", async () => {
-    const result = await client.explainUnary(LONG_REVIEW, { longText: LongText.WINDOWS, windowStride: 200, nSteps: 4 });
+    const result = await client.explainUnary(LONG_REVIEW, { longText: LongText.WINDOWS, windowStride: 100, nSteps: 4 });
     assert.ok(result.windows.length >= 3, `${result.windows.length} windows`);
     assert.equal(result.prediction?.windows, result.windows.length);
     assert.equal(result.truncated, false);
     assert.deepEqual([result.windows[0]!.start, result.windows.at(-1)!.end], [0, LONG_REVIEW.length]);
     for (const [i, w] of result.windows.entries()) {
       assert.equal(w.index, i);
-      if (i > 0) assert.equal(w.tokenStart - result.windows[i - 1]!.tokenStart, 200);
+      if (i > 0) assert.ok(w.tokenStart > result.windows[i - 1]!.tokenStart && w.tokenStart - result.windows[i - 1]!.tokenStart <= 100);
       assert.ok(w.prediction !== undefined && ["negative", "positive"].includes(w.prediction.label));
     }
     assert.equal(result.tokens.filter((t) => !t.special).at(-1)!.end, LONG_REVIEW.length);

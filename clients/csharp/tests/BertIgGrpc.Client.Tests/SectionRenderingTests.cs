@@ -64,8 +64,8 @@ public sealed class SectionRenderingTests
         var text = PlainTextRenderer.Render(result, []);
 
         Assert.Contains("Faithfulness (ERASER):", text, StringComparison.Ordinal);
-        Assert.Matches(@"\n10%\s+1\s+0\.4000\s+0\.0500\s+0\.0200\s+0\.3000\n", text);
-        Assert.Matches(string.Create(CultureInfo.InvariantCulture, $@"\nAOPC\s+{comp:0.0000}\s+{randomComp:0.0000}\s+{suff:0.0000}\s+{randomSuff:0.0000}\n"), text);
+        Assert.Matches(@"\n\s*10%\s+1\s+0\.4000\s+0\.0500\s+0\.0200\s+0\.3000\n", text);
+        Assert.Matches(string.Create(CultureInfo.InvariantCulture, $@"\n\s*AOPC\s+{comp:0.0000}\s+{randomComp:0.0000}\s+{suff:0.0000}\s+{randomSuff:0.0000}\n"), text);
         Assert.Contains("replaced by [PAD] (higher is better)", text, StringComparison.Ordinal);
         Assert.Contains("the mean of 8 random rankings", text, StringComparison.Ordinal);
         Assert.Contains(verdict, text, StringComparison.Ordinal);

@@ -50,7 +50,8 @@ public class LongTextSettings : ServerSettings
             return ValidationResult.Error($"--long-text: '{LongText}' is not one of {ExplainSettings.Names<LongText>()}.");
         }
 
-        var modes = new[] { Windows ? Contracts.V1.LongText.Windows : (LongText?)null, Truncate ? Contracts.V1.LongText.Truncate : null, LongText is null ? null : ToLongText() };
+        LongText? named = LongText is not null && ExplainSettings.TryParseName<LongText>(LongText, out var mode) ? mode : null;
+        var modes = new[] { Windows ? Contracts.V1.LongText.Windows : (LongText?)null, Truncate ? Contracts.V1.LongText.Truncate : null, named };
         if (modes.OfType<LongText>().Distinct().Count() > 1)
         {
             return ValidationResult.Error("--windows, --truncate and --long-text each choose how long texts are handled; give one of them.");
