@@ -22,8 +22,8 @@ internal static class TextWindows
     /// Windows of at most <paramref name="width"/> text tokens covering all <c>continues.Count</c> tokens, in text
     /// order, each starting at most <paramref name="stride"/> tokens after the previous one and never after its end (so
     /// consecutive windows overlap or touch). Windows start and end on word boundaries (a word is a token and its
-    /// <c>##</c> pieces) unless a word would leave no room; the last window ends at the text's end and starts as late as
-    /// that allows, so it is as wide as the others.
+    /// <c>##</c> pieces) unless a word would leave no room; the last window ends at the text's end and starts as early as
+    /// that allows, so it is (nearly) as wide as the others.
     /// </summary>
     /// <param name="continues">Per text token: whether it continues the previous token's word (a <c>##</c> piece).</param>
     /// <param name="width">Text tokens per window (the model's limit less [CLS] and [SEP]).</param>
@@ -36,6 +36,7 @@ internal static class TextWindows
         var n = continues.Count;
         var windows = new List<TextWindow>();
         var start = 0;
+        var previousEnd = 0;
         while (true)
         {
             if (start + width >= n)
@@ -44,14 +45,15 @@ internal static class TextWindows
                 return windows;
             }
 
-            // End before a word start, unless the window would then hold no whole word.
-            var end = WordStartAtOrBefore(continues, start + width, start + 1);
+            // End before a word start, unless the window would then add no token to the previous one.
+            var end = WordStartAtOrBefore(continues, start + width, Math.Max(start, previousEnd) + 1);
+            previousEnd = end;
             windows.Add(new TextWindow(start, end));
             int next;
             if (start + stride + width >= n)
             {
-                // The last window: it ends at n, so it starts at n - width or at the next word start after it.
-                next = WordStartAtOrAfter(continues, n - width, end);
+                // The last window: it ends at n, so it starts at n - width, or at the next word start after it within the stride.
+                next = WordStartAtOrAfter(continues, n - width, Math.Min(end, start + stride));
             }
             else
             {

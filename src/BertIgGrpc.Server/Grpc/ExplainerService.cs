@@ -152,10 +152,12 @@ public sealed partial class ExplainerService(
         {
             var events = progress is null ? null : new EngineAttribution.SynchronousProgress<EngineAttribution.ExplainProgress>(e => progress.TryWrite(e));
             var explanation = await model.ExplainAsync(plan, events, cancellationToken).ConfigureAwait(false);
-            metrics.Steps.WithLabels(explanation.Model).Inc(explanation.Steps);
+            // A text in windows evaluates every window's steps.
+            var steps = explanation.Windows.Count == 0 ? explanation.Steps : explanation.Windows.Sum(w => w.Steps);
+            metrics.Steps.WithLabels(explanation.Model).Inc(steps);
             if (explanation.Elapsed > TimeSpan.Zero)
             {
-                metrics.StepsPerSecond.WithLabels(explanation.Model).Observe(explanation.Steps / explanation.Elapsed.TotalSeconds);
+                metrics.StepsPerSecond.WithLabels(explanation.Model).Observe(steps / explanation.Elapsed.TotalSeconds);
             }
 
             ServerLog.Explained(logger, explanation.Model, explanation.Steps, explanation.Tokens.Count, explanation.TargetLabel,
