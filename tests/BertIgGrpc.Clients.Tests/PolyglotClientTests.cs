@@ -22,6 +22,7 @@ public sealed class PolyglotClientTests
         "BertIgClient > a request that breaks a rule is refused locally and never reaches the server; a valid one does",
         "BertIgClient options on top of the explanation > longText WINDOWS explains the whole text in overlapping windows, each with its own prediction",
         "BertIgClient options on top of the explanation > predict with longText WINDOWS averages the windows; without it the long text is refused",
+        "BertIgClient every class and faithfulness > allTargets and faithfulness return one attribution list per class and ERASER scores beating random",
         "ghz recipes (checked with buf curl over server reflection) > predict.ghz.json data is accepted via reflection",
         "ghz recipes (checked with buf curl over server reflection) > explain-unary.ghz.json data is accepted via reflection",
         "ghz recipes (checked with buf curl over server reflection) > explain-stream.ghz.json streams progress then a result via reflection",
@@ -66,6 +67,7 @@ public sealed class PolyglotClientTests
         "test_explain_reference_classifier_matches_captum[text1_n50_trap.json-50-RIEMANN_TRAPEZOID]",
         "test_explain_long_text_in_windows_covers_the_whole_text",
         "test_predict_long_text_in_windows_averages_them_and_is_refused_otherwise",
+        "test_explain_all_targets_and_faithfulness",
         "test_list_models_tls_with_ca_and_api_key_succeeds",
         "test_list_models_tls_without_credentials_is_unauthenticated",
         "test_explain_stream_with_client_certificate_succeeds",
@@ -86,6 +88,7 @@ public sealed class PolyglotClientTests
         "Explain_600WordText_WithTruncate_FullWidthTokensVisibleColoursAndScoreExplained",
         "Dashboard_ServerNeedsKey_UnauthenticatedUntilKeyEntered_ThenExplains",
         "Explain_600WordText_InWindows_BoundariesMarkedOnTheTextAndAPredictionPerWindow",
+        "Explain_EveryClassAndFaithfulness_OneHighlightedRowPerClassAndTheFiguresExplained",
     ];
 
     [Fact]

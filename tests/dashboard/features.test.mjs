@@ -64,3 +64,36 @@ test("Explain_600WordText_InWindows_BoundariesMarkedOnTheTextAndAPredictionPerWi
     await context.close();
   }
 });
+
+test("Explain_EveryClassAndFaithfulness_OneHighlightedRowPerClassAndTheFiguresExplained", async () => {
+  const context = await newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const { page, errors } = await openDashboard(context);
+    await page.check("#all-targets");
+    await page.check("#faithfulness");
+    await explain(page, "This movie is superb", 20);
+    await waitDone(page);
+
+    // One highlighted row per class, in logit order; "superb" is green towards positive and red towards negative.
+    const rows = page.locator("[data-testid='per-target-row']");
+    assert.deepEqual(await rows.evaluateAll((nodes) => nodes.map((n) => n.dataset.label)), ["negative", "positive"]);
+    const sign = (label) => page.locator(`[data-testid='per-target-row'][data-label='${label}'] [data-token='superb']`).getAttribute("data-sign");
+    assert.deepEqual([await sign("negative"), await sign("positive")], ["neg", "pos"]);
+    assert.match(await rows.nth(1).textContent(), /^positive \(the explained class\) \u2014 score -?\d+\.\d{4}, attribution sum/);
+    assert.equal(Number(await rows.nth(1).getAttribute("data-attribution-sum")).toFixed(4), await page.textContent("#attribution-score"));
+
+    // The faithfulness figures: five fractions and the AOPC against random rankings, what they mean, and a verdict.
+    const figures = await page.locator("[data-testid='faithfulness-row']").evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assert.deepEqual(figures.map((r) => r[0]), ["top 10% (1 tokens)", "top 20% (1 tokens)", "top 30% (2 tokens)", "top 40% (2 tokens)", "top 50% (2 tokens)", "AOPC (mean)"]);
+    const [comp, randomComp, suff, randomSuff] = figures.at(-1).slice(1).map(Number);
+    assert.ok(comp > randomComp && suff < randomSuff, JSON.stringify(figures));
+    const section = await page.textContent("#faithfulness");
+    assert.match(section, /Comprehensiveness: how much p\("positive"\) drops when the top-ranked tokens are replaced by \[PAD\] \(higher is better\)/);
+    assert.match(section, /mean of 10 random rankings/);
+    assert.equal(await page.textContent("[data-testid='faithfulness-verdict']"), "Verdict: the ranking beats random rankings on both measures.");
+    await page.screenshot({ path: path.join(artifactsDir, "dashboard-classes-faithfulness.png"), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

@@ -33,3 +33,19 @@ def test_predict_long_text_in_windows_averages_them_and_is_refused_otherwise(cli
         client.predict(LONG_REVIEW)
     with pytest.raises(ValueError, match="long_text must be one of TRUNCATE, WINDOWS, not 'split'"):
         client.predict(LONG_REVIEW, long_text="split")
+
+
+def test_explain_all_targets_and_faithfulness(client: Client) -> None:
+    result = client.explain_unary("This movie is superb", all_targets=True, faithfulness=True, n_steps=20)
+
+    assert [t.label for t in result.per_target] == ["negative", "positive"]
+    positive = result.per_target[1]
+    assert positive.attribution_sum == pytest.approx(result.attribution_sum, abs=1e-4)
+    assert max((t for t in positive.tokens if not t.special), key=lambda t: t.attribution).token == "superb"
+    assert min((t for t in result.per_target[0].tokens if not t.special), key=lambda t: t.attribution).token == "superb"
+    f = result.faithfulness
+    assert f is not None and [(round(p.fraction, 1), p.tokens) for p in f.points] == [
+        (0.1, 1), (0.2, 1), (0.3, 2), (0.4, 2), (0.5, 2)]
+    assert f.comprehensiveness_aopc > f.random_comprehensiveness_aopc
+    assert f.sufficiency_aopc < f.random_sufficiency_aopc
+    assert (f.random_rankings, f.replacement_token) == (10, "[PAD]")

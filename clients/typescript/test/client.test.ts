@@ -169,6 +169,21 @@ describe("BertIgClient options on top of the explanation", () => {
   });
 });
 
+describe("BertIgClient every class and faithfulness", () => {
+  test("allTargets and faithfulness return one attribution list per class and ERASER scores beating random", async () => {
+    const result = await client.explainUnary("This movie is superb", { allTargets: true, faithfulness: true, nSteps: 20 });
+    assert.deepEqual(result.perTarget.map((t) => t.label), ["negative", "positive"]);
+    const positive = result.perTarget[1]!;
+    assert.ok(Math.abs(positive.attributionSum - result.attributionSum) < 1e-4);
+    assert.equal(topToken(positive.tokens).token, "superb");
+    assert.ok(topToken(result.perTarget[0]!.tokens).token !== "superb", "superb pushes away from negative");
+    const f = result.faithfulness!;
+    assert.deepEqual(f.points.map((p) => [Math.round(p.fraction * 10) / 10, p.tokens]), [[0.1, 1], [0.2, 1], [0.3, 2], [0.4, 2], [0.5, 2]]);
+    assert.ok(f.comprehensivenessAopc > f.randomComprehensivenessAopc && f.sufficiencyAopc < f.randomSufficiencyAopc);
+    assert.equal(f.replacementToken, "[PAD]");
+  });
+});
+
 describe("ghz recipes (checked with buf curl over server reflection)", () => {
   const ghzDir = join(repoRoot(), "clients", "ghz");
   const buf = join(repoRoot(), "clients", "typescript", "node_modules", ".bin", "buf");
