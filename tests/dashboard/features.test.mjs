@@ -84,10 +84,10 @@ test("Explain_EveryClassAndFaithfulness_OneHighlightedRowPerClassAndTheFiguresEx
 
     // The faithfulness figures: five fractions and the AOPC against random rankings, what they mean, and a verdict.
     const figures = await page.locator("[data-testid='faithfulness-row']").evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
-    assert.deepEqual(figures.map((r) => r[0]), ["top 10% (1 tokens)", "top 20% (1 tokens)", "top 30% (2 tokens)", "top 40% (2 tokens)", "top 50% (2 tokens)", "AOPC (mean)"]);
+    assert.deepEqual(figures.map((r) => r[0]), ["top 10% (1 token)", "top 20% (1 token)", "top 30% (2 tokens)", "top 40% (2 tokens)", "top 50% (2 tokens)", "AOPC (mean)"]);
     const [comp, randomComp, suff, randomSuff] = figures.at(-1).slice(1).map(Number);
     assert.ok(comp > randomComp && suff < randomSuff, JSON.stringify(figures));
-    const section = await page.textContent("#faithfulness");
+    const section = await page.textContent("#faithfulness-scores");
     assert.match(section, /Comprehensiveness: how much p\("positive"\) drops when the top-ranked tokens are replaced by \[PAD\] \(higher is better\)/);
     assert.match(section, /mean of 10 random rankings/);
     assert.equal(await page.textContent("[data-testid='faithfulness-verdict']"), "Verdict: the ranking beats random rankings on both measures.");

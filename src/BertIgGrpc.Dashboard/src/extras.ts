@@ -128,14 +128,14 @@ export function markWindows(doc: Document, container: HTMLElement, items: readon
 function buildFaithfulness(doc: Document, result: ExplainResult, f: Faithfulness): HTMLElement {
   const root = section(
     doc,
-    "faithfulness",
+    "faithfulness-scores",
     "Faithfulness (ERASER)",
     `Do the attributions point at the tokens the model relies on? Comprehensiveness: how much p("${result.targetLabel}") drops ` +
       `when the top-ranked tokens are replaced by ${f.replacementToken} (higher is better). Sufficiency: how much it drops when only ` +
       `they are kept (lower is better). "Random" is the mean of ${f.randomRankings} random rankings, the reference to beat.`,
   );
   const rows = f.points.map((pt) => [
-    `top ${Math.round(pt.fraction * 100)}% (${pt.tokens} tokens)`,
+    `top ${Math.round(pt.fraction * 100)}% (${pt.tokens} token${pt.tokens === 1 ? "" : "s"})`,
     formatNumber(pt.comprehensiveness),
     formatNumber(pt.randomComprehensiveness),
     formatNumber(pt.sufficiency),
