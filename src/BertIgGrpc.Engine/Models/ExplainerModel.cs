@@ -167,6 +167,8 @@ public sealed partial class ExplainerModel : IDisposable
     /// <paramref name="progress"/> is called synchronously and in order, once per gradient run, on the thread that
     /// finished it; a caller that streams the events should hand them to a channel rather than block.
     /// Cancellation stops the run in flight and surfaces as <see cref="OperationCanceledException"/>.
+    /// A plan in windows (<see cref="LongTextMode.Windows"/>, <see cref="ExplanationPlan.Windows"/> &gt; 0) is explained
+    /// window by window for one target, its progress counting all windows' steps (<see cref="Explanation.Windows"/>).
     /// </remarks>
     public async Task<Explanation> ExplainAsync(ExplanationPlan plan, IProgress<ExplainProgress>? progress = null, CancellationToken cancellationToken = default)
     {

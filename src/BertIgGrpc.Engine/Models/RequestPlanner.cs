@@ -49,12 +49,13 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             throw new InvalidExplainRequestException("max_steps", $"max_steps ({request.MaxSteps}) is below n_steps ({request.Steps}).");
         }
 
-        var target = ResolveTarget(request);
-        var windowed = PlanWindows(request.Text, request.LongText, request.WindowStride, request.TextPair is not null, e => Input(e, request.Baseline, target));
-        if (windowed is not null && (request.AllTargets || request.Faithfulness))
+        if (request.LongText == LongTextMode.Windows && (request.AllTargets || request.Faithfulness))
         {
             throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS is not supported together with all_targets or faithfulness yet.");
         }
+
+        var target = ResolveTarget(request);
+        var windowed = PlanWindows(request.Text, request.LongText, request.WindowStride, request.TextPair is not null, e => Input(e, request.Baseline, target));
 
         var encoded = windowed is null ? tokenizer.Encode(request.Text, request.TextPair, model.MaxTokens, request.Truncate) : windowed.Whole;
 
