@@ -99,6 +99,41 @@ public sealed class MappingTests
         Assert.Equal("baseline", Assert.Single(RpcAssert.FieldViolations(exception)).Field);
     }
 
+    [Theory]
+    [InlineData(LongText.Unspecified, false, EngineAttribution.LongTextMode.Reject)]
+    [InlineData(LongText.Unspecified, true, EngineAttribution.LongTextMode.Truncate)]
+    [InlineData(LongText.Truncate, false, EngineAttribution.LongTextMode.Truncate)]
+    [InlineData(LongText.Truncate, true, EngineAttribution.LongTextMode.Truncate)]
+    [InlineData(LongText.Windows, false, EngineAttribution.LongTextMode.Windows)]
+    public void ToEngine_LongTextAndItsTruncateAlias_SelectOneMode(LongText longText, bool truncate, EngineAttribution.LongTextMode expected)
+    {
+        var options = ExplainerService.ToEngine(new ExplainRequest { Text = "a", LongText = longText, Truncate = truncate, WindowStride = 64 });
+
+        Assert.Equal(expected, options.LongText);
+        Assert.Equal(expected == EngineAttribution.LongTextMode.Truncate, options.Truncate);
+        Assert.Equal(64, options.WindowStride);
+    }
+
+    [Fact]
+    public void ToEngine_WindowsWithTruncate_ThrowsInvalidArgumentOnLongText()
+    {
+        var exception = Assert.Throws<RpcException>(
+            () => ExplainerService.ToEngine(new ExplainUnaryRequest { Text = "a", LongText = LongText.Windows, Truncate = true }));
+
+        Assert.Equal(StatusCode.InvalidArgument, exception.StatusCode);
+        Assert.Equal("long_text", Assert.Single(RpcAssert.FieldViolations(exception)).Field);
+    }
+
+    [Fact]
+    public void ToEngine_AllTargetsAndFaithfulness_AreCarriedOver()
+    {
+        var options = ExplainerService.ToEngine(new ExplainRequest { Text = "a", AllTargets = true, Faithfulness = true });
+
+        Assert.True(options.AllTargets);
+        Assert.True(options.Faithfulness);
+        Assert.False(ExplainerService.ToEngine(new ExplainRequest { Text = "a" }).AllTargets);
+    }
+
     [Fact]
     public void Enums_EveryNamedValue_RoundTrips()
     {

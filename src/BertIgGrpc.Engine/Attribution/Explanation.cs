@@ -48,6 +48,28 @@ public sealed record ExplanationWindow(
 /// <param name="Elapsed">Time since the explanation started.</param>
 public sealed record ExplainProgress(int StepsDone, int StepsTotal, IReadOnlyList<TokenAttribution> PartialTokens, TimeSpan Elapsed);
 
+/// <summary>ERASER faithfulness at one fraction of the text tokens (docs/faithfulness.md).</summary>
+/// <param name="Fraction">Fraction of the text tokens (0.1 ... 0.5).</param>
+/// <param name="Tokens">The token count the fraction rounds to (ceil, at least 1).</param>
+/// <param name="Comprehensiveness">p(target | x) - p(target | x with the top tokens replaced).</param>
+/// <param name="Sufficiency">p(target | x) - p(target | only the top tokens kept).</param>
+/// <param name="RandomComprehensiveness">Comprehensiveness of random rankings, averaged.</param>
+/// <param name="RandomSufficiency">Sufficiency of random rankings, averaged.</param>
+public sealed record FaithfulnessPoint(
+    double Fraction, int Tokens, double Comprehensiveness, double Sufficiency, double RandomComprehensiveness, double RandomSufficiency);
+
+/// <summary>ERASER faithfulness of an explanation's token ranking, and of random rankings as the reference.</summary>
+/// <param name="Points">One point per fraction, smallest first.</param>
+/// <param name="ComprehensivenessAopc">Mean comprehensiveness over the points (higher: more faithful).</param>
+/// <param name="SufficiencyAopc">Mean sufficiency over the points (lower: more faithful).</param>
+/// <param name="RandomComprehensivenessAopc">The same for the random rankings.</param>
+/// <param name="RandomSufficiencyAopc">The same for the random rankings.</param>
+/// <param name="RandomRankings">Random rankings averaged.</param>
+/// <param name="ReplacementToken">The token that replaces removed tokens (e.g. "[PAD]").</param>
+public sealed record FaithfulnessScores(
+    IReadOnlyList<FaithfulnessPoint> Points, double ComprehensivenessAopc, double SufficiencyAopc,
+    double RandomComprehensivenessAopc, double RandomSufficiencyAopc, int RandomRankings, string ReplacementToken);
+
 /// <summary>The result of one explanation.</summary>
 public sealed record Explanation
 {
@@ -94,6 +116,8 @@ public sealed record Explanation
     /// <see cref="Steps"/> is the most steps any window took.
     /// </summary>
     public IReadOnlyList<ExplanationWindow> Windows { get; init; } = [];
+    /// <summary>Gets the ERASER faithfulness scores when the request asked for them, otherwise null.</summary>
+    public FaithfulnessScores? Faithfulness { get; init; }
     /// <summary>Gets the wall time spent.</summary>
     public required TimeSpan Elapsed { get; init; }
 }

@@ -18,14 +18,36 @@ internal static class Logits
         return best;
     }
 
-    /// <summary>Classifies one row of logits: softmax in double, shifted by the maximum for stability.</summary>
+    /// <summary>The softmax of one row of logits, in double, shifted by the maximum for stability.</summary>
+    public static double[] Softmax(ReadOnlySpan<float> logits)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var l in logits)
+        {
+            max = Math.Max(max, l);
+        }
+
+        var result = new double[logits.Length];
+        var total = 0.0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            result[i] = Math.Exp(logits[i] - max);
+            total += result[i];
+        }
+
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] /= total;
+        }
+
+        return result;
+    }
+
+    /// <summary>Classifies one row of logits (<see cref="Softmax"/>).</summary>
     public static Prediction ToPrediction(float[] logits, IReadOnlyList<string> labels)
     {
-        var max = logits.Max();
-        var exp = logits.Select(l => Math.Exp(l - max)).ToArray();
-        var total = exp.Sum();
-        var probabilities = exp.Select(e => (float)(e / total)).ToArray();
+        var probabilities = Softmax(logits);
         var best = ArgMax(logits);
-        return new Prediction(labels[best], best, exp[best] / total, logits, probabilities);
+        return new Prediction(labels[best], best, probabilities[best], logits, probabilities.Select(p => (float)p).ToArray());
     }
 }

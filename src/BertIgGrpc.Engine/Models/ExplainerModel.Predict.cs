@@ -50,7 +50,8 @@ public sealed partial class ExplainerModel
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         CheckOwner(plan.Model);
-        var logits = await LogitsAsync(plan.Encoded, cancellationToken).ConfigureAwait(false);
+        var encoded = plan.Encoded;
+        var logits = await LogitsAsync(encoded.Select(e => e.Ids).ToArray(), encoded.Select(e => e.TokenTypeIds).ToArray(), cancellationToken).ConfigureAwait(false);
         var predictions = new Prediction[plan.WindowCounts.Count];
         var row = 0;
         for (var t = 0; t < predictions.Length; t++)
@@ -77,19 +78,20 @@ public sealed partial class ExplainerModel
         return Logits.ToPrediction(mean, Labels) with { Windows = windowLogits.Count };
     }
 
-    /// <summary>The logits of each encoding, in padded batches of at most <see cref="PredictBatchSize"/> within the memory budget.</summary>
-    internal async Task<float[][]> LogitsAsync(IReadOnlyList<EncodedText> encoded, CancellationToken cancellationToken)
+    /// <summary>The logits of every row (ids and token types of one length per row), in padded batches of at most
+    /// <see cref="PredictBatchSize"/> within the memory budget.</summary>
+    internal async Task<float[][]> LogitsAsync(IReadOnlyList<int[]> ids, IReadOnlyList<int[]> types, CancellationToken cancellationToken)
     {
-        var result = new float[encoded.Count][];
+        var result = new float[ids.Count][];
         var classes = _runtime.NumClasses;
-        for (var first = 0; first < encoded.Count;)
+        for (var first = 0; first < ids.Count;)
         {
             // Grow the batch while the padded batch fits the budget (a forward run holds less than a gradient run, so this is conservative).
             var rows = 0;
             var seqLen = 0;
-            while (first + rows < encoded.Count && rows < PredictBatchSize)
+            while (first + rows < ids.Count && rows < PredictBatchSize)
             {
-                var longer = Math.Max(seqLen, encoded[first + rows].Length);
+                var longer = Math.Max(seqLen, ids[first + rows].Length);
                 if (rows > 0 && rows + 1 > MaxRowsPerRun(longer))
                 {
                     break;
@@ -99,8 +101,7 @@ public sealed partial class ExplainerModel
                 rows++;
             }
 
-            var texts = encoded.Skip(first).Take(rows).ToArray();
-            var batch = PaddedBatch.Create(texts.Select(e => e.Ids).ToArray(), texts.Select(e => e.TokenTypeIds).ToArray(), _tokenizer.PadId);
+            var batch = PaddedBatch.Create(ids.Skip(first).Take(rows).ToArray(), types.Skip(first).Take(rows).ToArray(), _tokenizer.PadId);
             var logits = await Task.Run(() => _runtime.Logits(batch.Ids, batch.Mask, batch.Types, batch.Rows, batch.SeqLen, cancellationToken), cancellationToken)
                 .ConfigureAwait(false); // [rows, C]
             for (var r = 0; r < rows; r++)

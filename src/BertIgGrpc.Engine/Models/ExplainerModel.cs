@@ -165,7 +165,8 @@ public sealed partial class ExplainerModel : IDisposable
     /// <remarks>
     /// Every ONNX Runtime run goes to the thread pool once and is awaited; the caller's thread is never blocked on it.
     /// <paramref name="progress"/> is called synchronously and in order, once per gradient run, on the thread that
-    /// finished it; a caller that streams the events should hand them to a channel rather than block.
+    /// finished it; a caller that streams the events should hand them to a channel rather than block. The faithfulness
+    /// scores (forward runs after the integration) report no progress.
     /// Cancellation stops the run in flight and surfaces as <see cref="OperationCanceledException"/>.
     /// A plan in windows (<see cref="LongTextMode.Windows"/>, <see cref="ExplanationPlan.Windows"/> &gt; 0) is explained
     /// window by window for one target, its progress counting all windows' steps (<see cref="Explanation.Windows"/>).
@@ -185,7 +186,18 @@ public sealed partial class ExplainerModel : IDisposable
         var integrationProgress = progress is null ? null
             : new SynchronousProgress<IgProgress>(p => progress.Report(ExplanationResults.Progress(plan, p, stopwatch.Elapsed)));
         var results = await _integratedGradients.AttributeAsync([plan.Input], plan.Settings, integrationProgress, cancellationToken).ConfigureAwait(false);
-        return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed);
+        var faithfulness = plan.Request.Faithfulness ? await FaithfulnessAsync(plan, results[0], cancellationToken).ConfigureAwait(false) : null;
+        return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed) with { Faithfulness = faithfulness };
+    }
+
+    /// <summary>The ERASER faithfulness of <paramref name="result"/>'s ranking (<see cref="FaithfulnessScoring"/>), the zero baseline replacing by [PAD].</summary>
+    private async Task<FaithfulnessScores> FaithfulnessAsync(ExplanationPlan plan, IgResult result, CancellationToken cancellationToken)
+    {
+        var encoded = plan.Encoded;
+        var rows = FaithfulnessScoring.Rows(encoded.Ids, plan.Input.BaselineIds ?? encoded.BaselineIds(_tokenizer.PadId), encoded.Special, result.TokenAttributions);
+        var logits = await LogitsAsync(rows, Enumerable.Repeat(encoded.TokenTypeIds, rows.Length).ToArray(), cancellationToken).ConfigureAwait(false);
+        return FaithfulnessScoring.Score(
+            logits.Select(l => Logits.Softmax(l)[result.Target]).ToArray(), encoded.Special.Count(s => !s), FaithfulnessScoring.ReplacementToken(plan.Request.Baseline));
     }
 
     /// <inheritdoc />

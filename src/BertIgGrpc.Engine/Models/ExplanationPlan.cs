@@ -82,6 +82,12 @@ internal sealed record WindowedText(EncodedText Whole, IReadOnlyList<PlannedWind
 /// <summary>Texts tokenized for <see cref="ExplainerModel.PredictAsync(PredictionPlan, CancellationToken)"/>, within the limits (<see cref="ExplainerModel.PlanPrediction(IReadOnlyList{string}, LongTextMode, int)"/>).</summary>
 public sealed class PredictionPlan
 {
+    /// <summary>A plan of one model input per text.</summary>
+    internal PredictionPlan(ExplainerModel model, IReadOnlyList<EncodedText> encoded, long tokens)
+        : this(model, encoded, new int[encoded.Count], tokens)
+    {
+    }
+
     internal PredictionPlan(ExplainerModel model, IReadOnlyList<EncodedText> encoded, IReadOnlyList<int> windows, long tokens)
     {
         Model = model;

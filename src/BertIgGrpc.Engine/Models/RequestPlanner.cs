@@ -67,11 +67,12 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
         if (windowed is not null)
         {
-            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, $" in {windowed.Windows.Count} windows");
+            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, 0, $" in {windowed.Windows.Count} windows");
             return new ExplanationPlan(model, request, windowed, igSettings, windowSteps);
         }
 
-        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, "");
+        var forwardRows = request.Faithfulness ? FaithfulnessScoring.RowsPerText : 0;
+        var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, forwardRows, "");
         return new ExplanationPlan(model, request, encoded, Input(encoded, request.Baseline, target), igSettings, tokenSteps);
     }
 
@@ -183,29 +184,35 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         return new IgInput(encoded.Ids, baselineIds, encoded.TokenTypeIds, target);
     }
 
-    /// <summary>Checks tokens x steps (the adaptive cap in adaptive mode) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure.</summary>
-    /// <param name="tokens">The model inputs' tokens together.</param>
+    /// <summary>
+    /// Checks tokens x (steps + forward rows) against <c>BertIg:Limits:MaxTokenSteps</c>; returns the figure. Steps are the
+    /// adaptive cap in adaptive mode; forward rows are the faithfulness scores' rows, each counted as a step (a forward
+    /// row costs less than a gradient step, so this is conservative).
+    /// </summary>
+    /// <param name="tokens">The model inputs' tokens together (every window's for a text in windows).</param>
     /// <param name="steps">Steps per input (the adaptive cap in adaptive mode).</param>
     /// <param name="minimumSteps">The fewest steps the method allows.</param>
+    /// <param name="forwardRows">Faithfulness rows per input.</param>
     /// <param name="note">Added to the token count in messages (e.g. " in 5 windows").</param>
-    private long CheckTokenSteps(long tokens, int steps, int minimumSteps, string note)
+    private long CheckTokenSteps(long tokens, int steps, int minimumSteps, int forwardRows, string note)
     {
-        var figure = tokens * (long)steps;
+        var figure = tokens * ((long)steps + forwardRows);
         var limit = settings.Limits.MaxTokenSteps;
         if (limit <= 0 || figure <= limit)
         {
             return figure;
         }
 
-        if (tokens * (long)minimumSteps > limit)
+        var faithfulness = forwardRows > 0 ? $" + {forwardRows} faithfulness rows" : "";
+        if (tokens * ((long)minimumSteps + forwardRows) > limit)
         {
             // No step count would do: the text itself is too long for this server.
             throw new InvalidExplainRequestException("text",
-                $"The text has {tokens} tokens{note}; even {minimumSteps} step(s) would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it or set truncate.");
+                $"The text has {tokens} tokens{note}; even {minimumSteps} step(s){faithfulness} would exceed BertIg:Limits:MaxTokenSteps ({limit} tokens x steps). Shorten it{(forwardRows > 0 ? ", leave faithfulness off" : "")} or set truncate.");
         }
 
         throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-            $"The request needs {tokens} tokens{note} x {steps} steps = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens} steps for this text, or a shorter text.");
+            $"The request needs {tokens} tokens{note} x {(forwardRows > 0 ? $"({steps} steps{faithfulness})" : $"{steps} steps")} = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); use at most {limit / tokens - forwardRows} steps for this text, or a shorter text.");
     }
 
     /// <summary>The class to explain: by index, by label (case-insensitive when unambiguous), or null for the predicted one.</summary>

@@ -20,7 +20,8 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
     {
         var stopwatch = Stopwatch.StartNew();
         var windows = text.Windows;
-        var windowLogits = await model.LogitsAsync(windows.Select(w => w.Encoded).ToArray(), cancellationToken).ConfigureAwait(false);
+        var windowLogits = await model.LogitsAsync(
+            windows.Select(w => w.Encoded.Ids).ToArray(), windows.Select(w => w.Encoded.TokenTypeIds).ToArray(), cancellationToken).ConfigureAwait(false);
         var prediction = model.WindowPrediction(windowLogits);
         var target = windows[0].Input.Target ?? prediction.Index;
 

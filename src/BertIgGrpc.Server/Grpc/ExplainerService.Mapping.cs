@@ -111,6 +111,11 @@ public sealed partial class ExplainerService
         result.Tokens.AddRange(explanation.Tokens.Select(ToProto));
         result.Words.AddRange(explanation.Words.Select(ToProto));
         result.Windows.AddRange(explanation.Windows.Select(ToProto));
+        if (explanation.Faithfulness is { } faithfulness)
+        {
+            result.Faithfulness = ToProto(faithfulness);
+        }
+
         return result;
     }
 
@@ -127,6 +132,29 @@ public sealed partial class ExplainerService
         ConvergenceDelta = window.ConvergenceDelta,
         NSteps = window.Steps,
     };
+
+    internal static Faithfulness ToProto(EngineAttribution.FaithfulnessScores scores)
+    {
+        var message = new Faithfulness
+        {
+            ComprehensivenessAopc = scores.ComprehensivenessAopc,
+            SufficiencyAopc = scores.SufficiencyAopc,
+            RandomComprehensivenessAopc = scores.RandomComprehensivenessAopc,
+            RandomSufficiencyAopc = scores.RandomSufficiencyAopc,
+            RandomRankings = scores.RandomRankings,
+            ReplacementToken = scores.ReplacementToken,
+        };
+        message.Points.AddRange(scores.Points.Select(p => new FaithfulnessPoint
+        {
+            Fraction = p.Fraction,
+            Tokens = p.Tokens,
+            Comprehensiveness = p.Comprehensiveness,
+            Sufficiency = p.Sufficiency,
+            RandomComprehensiveness = p.RandomComprehensiveness,
+            RandomSufficiency = p.RandomSufficiency,
+        }));
+        return message;
+    }
 
     internal static ExplainProgress ToProto(EngineAttribution.ExplainProgress progress)
     {
