@@ -20,6 +20,9 @@ public sealed class PolyglotClientTests
         "BertIgClient > empty text fails with a ValidationError naming the field 'text'",
         "BertIgClient > streaming explain of empty text fails the same way",
         "BertIgClient > a request that breaks a rule is refused locally and never reaches the server; a valid one does",
+        "BertIgClient options on top of the explanation > longText WINDOWS explains the whole text in overlapping windows, each with its own prediction",
+        "BertIgClient options on top of the explanation > predict with longText WINDOWS averages the windows; without it the long text is refused",
+        "BertIgClient every class and faithfulness > allTargets and faithfulness return one attribution list per class and ERASER scores beating random",
         "ghz recipes (checked with buf curl over server reflection) > predict.ghz.json data is accepted via reflection",
         "ghz recipes (checked with buf curl over server reflection) > explain-unary.ghz.json data is accepted via reflection",
         "ghz recipes (checked with buf curl over server reflection) > explain-stream.ghz.json streams progress then a result via reflection",
@@ -62,6 +65,9 @@ public sealed class PolyglotClientTests
         "test_explain_reference_classifier_matches_captum[text1_n50.json-50-GAUSS_LEGENDRE]",
         "test_explain_reference_classifier_matches_captum[text3_n300.json-300-GAUSS_LEGENDRE]",
         "test_explain_reference_classifier_matches_captum[text1_n50_trap.json-50-RIEMANN_TRAPEZOID]",
+        "test_explain_long_text_in_windows_covers_the_whole_text",
+        "test_predict_long_text_in_windows_averages_them_and_is_refused_otherwise",
+        "test_explain_all_targets_and_faithfulness",
         "test_list_models_tls_with_ca_and_api_key_succeeds",
         "test_list_models_tls_without_credentials_is_unauthenticated",
         "test_explain_stream_with_client_certificate_succeeds",
@@ -69,7 +75,7 @@ public sealed class PolyglotClientTests
         "test_api_key_over_plaintext_to_another_host_is_refused",
     ];
 
-    /// <summary>tests/dashboard/dashboard.test.mjs and security.test.mjs.</summary>
+    /// <summary>tests/dashboard/dashboard.test.mjs, security.test.mjs and features.test.mjs.</summary>
     public static readonly string[] DashboardTests =
     [
         "Explain_PositiveReview_ProgressReaches100AndSuperbIsGreen",
@@ -81,6 +87,8 @@ public sealed class PolyglotClientTests
         "Explain_600WordText_WithoutTruncate_ErrorReplacesStartingAndPointsToTruncate",
         "Explain_600WordText_WithTruncate_FullWidthTokensVisibleColoursAndScoreExplained",
         "Dashboard_ServerNeedsKey_UnauthenticatedUntilKeyEntered_ThenExplains",
+        "Explain_600WordText_InWindows_BoundariesMarkedOnTheTextAndAPredictionPerWindow",
+        "Explain_EveryClassAndFaithfulness_OneHighlightedRowPerClassAndTheFiguresExplained",
     ];
 
     [Fact]

@@ -208,17 +208,17 @@ test("Explain_600WordText_WithoutTruncate_ErrorReplacesStartingAndPointsToTrunca
   const context = await newContext();
   try {
     const { page, errors } = await openDashboard(context);
-    assert.equal(await page.isChecked("#truncate"), false);
+    assert.equal(await page.inputValue("#long-text"), "");
     await explain(page, review600Words(), 4);
     await page.waitForSelector("body[data-run-state='error']");
 
     const status = await page.textContent("#status");
-    assert.match(status, /^InvalidArgument: .*limit of 512\b.*Tick "Truncate long texts"/, status);
+    assert.match(status, /^InvalidArgument: .*limit of 512\b.*Choose "Long texts": truncate .* or overlapping windows/, status);
     assert.equal(await page.getAttribute("#status", "data-kind"), "error");
     // The line that said "Starting..." now says the run failed.
     assert.equal(await page.textContent("#progress-text"), "Failed: InvalidArgument");
     assert.equal(await page.getAttribute("#progress-text", "data-kind"), "error");
-    assert.equal(await page.locator("#truncate").locator("xpath=ancestor::label").getAttribute("data-attention"), "true");
+    assert.equal(await page.locator("#long-text").locator("xpath=ancestor::label").getAttribute("data-attention"), "true");
     assert.equal(await page.locator("#result").isHidden(), true);
     assert.deepEqual(errors, []);
   } finally {
@@ -230,7 +230,7 @@ test("Explain_600WordText_WithTruncate_FullWidthTokensVisibleColoursAndScoreExpl
   const context = await newContext({ viewport: { width: 1280, height: 900 } });
   try {
     const { page, errors } = await openDashboard(context);
-    await page.check("#truncate");
+    await page.selectOption("#long-text", "TRUNCATE");
     await explain(page, review600Words(), 4);
     await waitDone(page, 300_000);
 

@@ -8,6 +8,7 @@ import {
   ExplainUnaryRequestSchema,
   IntegrationMethod,
   ListModelsRequestSchema,
+  LongText,
   PredictRequestSchema,
   type ExplainProgress,
   type ExplainRequest,
@@ -55,16 +56,31 @@ export interface ExplainOptions extends CallOptions {
   readonly tolerance?: number;
   /** Step cap in adaptive mode. */
   readonly maxSteps?: number;
-  /** Cut texts longer than the model's token limit instead of failing. */
+  /** Cut texts longer than the model's token limit instead of failing (an alias of `longText: LongText.TRUNCATE`). */
   readonly truncate?: boolean;
   /** Multiply gradients by (input - baseline); the server's default is true. */
   readonly multiplyByInputs?: boolean;
+  /**
+   * Texts over the model's token limit: omitted refuses them (unless `truncate`), `LongText.TRUNCATE` cuts them,
+   * `LongText.WINDOWS` explains them in overlapping windows (`result.windows`).
+   */
+  readonly longText?: LongText;
+  /** `LongText.WINDOWS`: tokens between window starts; omitted means half a window. */
+  readonly windowStride?: number;
+  /** Also explain every class: `result.perTarget`, one attribution list per class. */
+  readonly allTargets?: boolean;
+  /** Also score the ranking's faithfulness (ERASER comprehensiveness and sufficiency): `result.faithfulness`. */
+  readonly faithfulness?: boolean;
 }
 
 /** Options for {@link BertIgClient.predict}. */
 export interface PredictOptions extends CallOptions {
   readonly model?: string;
   readonly truncate?: boolean;
+  /** Texts over the model's token limit: `LongText.WINDOWS` averages the logits of overlapping windows (`prediction.windows`). */
+  readonly longText?: LongText;
+  /** `LongText.WINDOWS`: tokens between window starts; omitted means half a window. */
+  readonly windowStride?: number;
 }
 
 /** One event of a streaming explanation: progress while integrating, then one result. */
@@ -186,6 +202,8 @@ export class BertIgClient {
       texts: typeof texts === "string" ? [texts] : [...texts],
       model: options.model ?? "",
       truncate: options.truncate ?? false,
+      longText: options.longText ?? LongText.UNSPECIFIED,
+      windowStride: options.windowStride ?? 0,
     });
     this.check(PredictRequestSchema, request, options);
     try {
@@ -257,5 +275,9 @@ function explainFields(text: string, options: ExplainOptions) {
     maxSteps: options.maxSteps ?? 0,
     truncate: options.truncate ?? false,
     multiplyByInputs: options.multiplyByInputs,
+    longText: options.longText ?? LongText.UNSPECIFIED,
+    windowStride: options.windowStride ?? 0,
+    allTargets: options.allTargets ?? false,
+    faithfulness: options.faithfulness ?? false,
   };
 }

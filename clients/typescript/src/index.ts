@@ -13,8 +13,13 @@ export { ValidationError, toClientError, type FieldViolation } from "./errors.js
 export {
   Baseline,
   IntegrationMethod,
+  LongText,
   type ExplainProgress,
   type ExplainResult,
+  type ExplainWindow,
+  type Faithfulness,
+  type FaithfulnessPoint,
+  type TargetAttributions,
   type ModelInfo,
   type Prediction,
   type PredictResponse,

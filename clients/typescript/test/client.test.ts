@@ -12,6 +12,7 @@ import {
   Code,
   ConnectError,
   IntegrationMethod,
+  LongText,
   ValidationError,
   type ExplainProgress,
   type ExplainResult,
@@ -137,6 +138,49 @@ describe("BertIgClient", () => {
     } finally {
       session.abort();
     }
+  });
+});
+
+/** About 700 WordPiece tokens: over the default model's limit of 512. */
+const LONG_REVIEW = Array.from({ length: 75 }, (_, i) =>
+  ["The film opens with a superb long shot of the harbour.", "Some scenes drag and the dialogue is clumsy.", "The music is lovely and moving."][i % 3],
+).join(" ");
+
+describe("BertIgClient options on top of the explanation", () => {
+  test("longText WINDOWS explains the whole text in overlapping windows, each with its own prediction", async () => {
+    const result = await client.explainUnary(LONG_REVIEW, { longText: LongText.WINDOWS, windowStride: 100, nSteps: 4 });
+    assert.ok(result.windows.length >= 3, `${result.windows.length} windows`);
+    assert.equal(result.prediction?.windows, result.windows.length);
+    assert.equal(result.truncated, false);
+    assert.deepEqual([result.windows[0]!.start, result.windows.at(-1)!.end], [0, LONG_REVIEW.length]);
+    for (const [i, w] of result.windows.entries()) {
+      assert.equal(w.index, i);
+      if (i > 0) assert.ok(w.tokenStart > result.windows[i - 1]!.tokenStart && w.tokenStart - result.windows[i - 1]!.tokenStart <= 100);
+      assert.ok(w.prediction !== undefined && ["negative", "positive"].includes(w.prediction.label));
+    }
+    assert.equal(result.tokens.filter((t) => !t.special).at(-1)!.end, LONG_REVIEW.length);
+  });
+
+  test("predict with longText WINDOWS averages the windows; without it the long text is refused", async () => {
+    const response = await client.predict([LONG_REVIEW, "This movie is superb"], { longText: LongText.WINDOWS });
+    assert.ok(response.predictions[0]!.windows >= 2);
+    assert.equal(response.predictions[1]!.windows, 0);
+    await assert.rejects(client.predict(LONG_REVIEW), (e: unknown) => e instanceof ValidationError && /512/.test(e.message));
+  });
+});
+
+describe("BertIgClient every class and faithfulness", () => {
+  test("allTargets and faithfulness return one attribution list per class and ERASER scores beating random", async () => {
+    const result = await client.explainUnary("This movie is superb", { allTargets: true, faithfulness: true, nSteps: 20 });
+    assert.deepEqual(result.perTarget.map((t) => t.label), ["negative", "positive"]);
+    const positive = result.perTarget[1]!;
+    assert.ok(Math.abs(positive.attributionSum - result.attributionSum) < 1e-4);
+    assert.equal(topToken(positive.tokens).token, "superb");
+    assert.ok(topToken(result.perTarget[0]!.tokens).token !== "superb", "superb pushes away from negative");
+    const f = result.faithfulness!;
+    assert.deepEqual(f.points.map((p) => [Math.round(p.fraction * 10) / 10, p.tokens]), [[0.1, 1], [0.2, 1], [0.3, 2], [0.4, 2], [0.5, 2]]);
+    assert.ok(f.comprehensivenessAopc > f.randomComprehensivenessAopc && f.sufficiencyAopc < f.randomSufficiencyAopc);
+    assert.equal(f.replacementToken, "[PAD]");
   });
 });
 

@@ -9,6 +9,7 @@ import {
   Baseline,
   ExplainRequestSchema,
   IntegrationMethod,
+  LongText,
   type ExplainProgress,
   type ExplainRequest,
   type ExplainResult,
@@ -40,7 +41,10 @@ const ui = {
   method: byId<HTMLSelectElement>("method"),
   baseline: byId<HTMLSelectElement>("baseline"),
   steps: byId<HTMLInputElement>("steps"),
-  truncate: byId<HTMLInputElement>("truncate"),
+  longText: byId<HTMLSelectElement>("long-text"),
+  windowStride: byId<HTMLInputElement>("window-stride"),
+  allTargets: byId<HTMLInputElement>("all-targets"),
+  faithfulness: byId<HTMLInputElement>("faithfulness"),
   explain: byId<HTMLButtonElement>("explain"),
   cancel: byId<HTMLButtonElement>("cancel"),
   progress: byId<HTMLDivElement>("progress"),
@@ -89,10 +93,10 @@ function failRun(error: unknown): void {
   const err = ConnectError.from(error);
   const limit = /limit of (\d+)/.exec(err.rawMessage);
   let message = describeError(error);
-  if (err.code === Code.InvalidArgument && limit !== null && !ui.truncate.checked) {
+  if (err.code === Code.InvalidArgument && limit !== null && ui.longText.value === "") {
     // The one error a user can fix from this page without editing the text.
-    message += ` Tick "Truncate long texts" to explain the first ${limit[1]} tokens.`;
-    ui.truncate.closest("label")?.setAttribute("data-attention", "true");
+    message += ` Choose "Long texts": truncate to explain the first ${limit[1]} tokens, or overlapping windows to explain all of it.`;
+    ui.longText.closest("label")?.setAttribute("data-attention", "true");
   }
   setProgress(Number(ui.progress.getAttribute("aria-valuenow") ?? 0), `Failed: ${Code[err.code] ?? "Error"}`, "error");
   setStatus(message, "error");
@@ -145,7 +149,10 @@ function buildRequest(): ExplainRequest {
     nSteps: ui.steps.valueAsNumber,
     method,
     baseline,
-    truncate: ui.truncate.checked,
+    longText: ui.longText.value === "" ? LongText.UNSPECIFIED : LongText[ui.longText.value as keyof typeof LongText],
+    windowStride: ui.longText.value === "WINDOWS" && Number.isFinite(ui.windowStride.valueAsNumber) ? ui.windowStride.valueAsNumber : 0,
+    allTargets: ui.allTargets.checked,
+    faithfulness: ui.faithfulness.checked,
   });
 }
 
@@ -197,7 +204,7 @@ async function explain(event: SubmitEvent): Promise<void> {
   ui.result.hidden = true;
   ui.preview.hidden = true;
   ui.previewTokens.replaceChildren();
-  ui.truncate.closest("label")?.removeAttribute("data-attention");
+  ui.longText.closest("label")?.removeAttribute("data-attention");
   clearViolations(document);
   setProgress(0, "Starting...");
   setStatus("");

@@ -2,6 +2,7 @@
 // every piece of text from the server or the user goes through textContent, never innerHTML.
 // Functions take the target Document so the same code renders the page and the downloaded file.
 import { colorFor, formatDelta, formatNumber, formatPercent, signOf, type TokenView } from "./attribution.js";
+import { buildExtras, markWindows } from "./extras.js";
 import type { ExplainResult, TokenAttribution } from "./gen/bertig/v1/explainer_pb.js";
 
 /** Which list of the result the report shows. */
@@ -23,7 +24,7 @@ export function toViews(items: readonly TokenAttribution[]): TokenView[] {
   }));
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
+export function el<K extends keyof HTMLElementTagNameMap>(
   doc: Document,
   tag: K,
   text?: string,
@@ -150,6 +151,7 @@ export function buildReport(
   importance.dataset.testid = "word-importance";
   const items = granularity === "words" ? result.words : result.tokens;
   renderTokens(doc, importance, toViews(items));
+  markWindows(doc, importance, items, result.windows);
   if (items.length === 0) importance.textContent = `(the server sent no ${granularity === "words" ? "word" : "token"} attributions)`;
   root.append(importance);
 
@@ -164,9 +166,11 @@ export function buildReport(
     ["Elapsed", `${result.elapsedMs.toFixed(0)} ms`],
   ];
   if (result.truncated) facts.push(["Note", "the text was cut to the model's token limit"]);
+  if (result.windows.length > 0) facts.push(["Long text", `${result.windows.length} overlapping windows`]);
   for (const [term, value] of facts) {
     meta.append(el(doc, "dt", term), el(doc, "dd", value));
   }
   root.append(meta);
+  root.append(...buildExtras(doc, result, granularity));
   return root;
 }

@@ -166,9 +166,7 @@ public sealed class BertIgClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         var response = await PredictAsync([text], model, truncate, cancellationToken).ConfigureAwait(false);
-        return response.Predictions.Count == 1
-            ? response.Predictions[0]
-            : throw new InvalidOperationException($"The server returned {response.Predictions.Count} predictions for one text.");
+        return response.Predictions is [var only] ? only : throw new InvalidOperationException($"The server returned {response.Predictions.Count} predictions for one text.");
     }
 
     /// <summary>Classifies several texts in one call (the server runs them as padded batches).</summary>
@@ -180,9 +178,19 @@ public sealed class BertIgClient : IDisposable
     public Task<PredictResponse> PredictAsync(IEnumerable<string> texts, string? model = null, bool truncate = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var request = new PredictRequest { Model = model ?? string.Empty, Truncate = truncate, Texts = { texts } };
+        return PredictAsync(new PredictRequest { Model = model ?? string.Empty, Truncate = truncate, Texts = { texts } }, null, cancellationToken);
+    }
+
+    /// <summary>Classifies the texts of a prepared request, e.g. with <see cref="PredictRequest.LongText"/> = <see cref="LongText.Windows"/>.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="deadline">The deadline of this call; <c>null</c> uses the default.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One prediction per text, in the same order.</returns>
+    public Task<PredictResponse> PredictAsync(PredictRequest request, TimeSpan? deadline = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         ThrowIfInvalid(request);
-        return UnaryAsync("Predict", o => Stub.PredictAsync(request, o), null, cancellationToken);
+        return UnaryAsync("Predict", o => Stub.PredictAsync(request, o), deadline, cancellationToken);
     }
 
     /// <summary>Lists the models the server has loaded.</summary>

@@ -36,8 +36,24 @@ public sealed record ExplainOptions
     /// <summary>Gets the cap on the step count in adaptive mode; <c>null</c> means 2048.</summary>
     public int? MaxSteps { get; init; }
 
-    /// <summary>Gets whether texts longer than the model's token limit are cut instead of rejected.</summary>
+    /// <summary>Gets whether texts longer than the model's token limit are cut instead of rejected (an alias of <see cref="LongText"/> = TRUNCATE).</summary>
     public bool Truncate { get; init; }
+
+    /// <summary>
+    /// Gets what happens to a text over the model's token limit; <c>null</c> sends UNSPECIFIED: rejected, unless
+    /// <see cref="Truncate"/> is set. <see cref="Contracts.V1.LongText.Windows"/> explains the whole text in overlapping
+    /// windows (<see cref="ExplainResult.Windows"/>).
+    /// </summary>
+    public LongText? LongText { get; init; }
+
+    /// <summary>Gets, for <see cref="Contracts.V1.LongText.Windows"/>, the tokens between window starts; <c>null</c> means half a window.</summary>
+    public int? WindowStride { get; init; }
+
+    /// <summary>Gets whether one attribution list per class is returned as well (<see cref="ExplainResult.PerTarget"/>).</summary>
+    public bool AllTargets { get; init; }
+
+    /// <summary>Gets whether ERASER faithfulness scores are returned as well (<see cref="ExplainResult.Faithfulness"/>).</summary>
+    public bool Faithfulness { get; init; }
 
     /// <summary>Gets whether gradients are multiplied by (input - baseline); <c>null</c> means true (Captum's default).</summary>
     public bool? MultiplyByInputs { get; init; }
@@ -75,6 +91,10 @@ public sealed record ExplainOptions
         request.Tolerance = Tolerance ?? 0;
         request.MaxSteps = MaxSteps ?? 0;
         request.Truncate = Truncate;
+        request.LongText = LongText ?? Contracts.V1.LongText.Unspecified;
+        request.WindowStride = WindowStride ?? 0;
+        request.AllTargets = AllTargets;
+        request.Faithfulness = Faithfulness;
         if (TargetIndex is { } index)
         {
             request.TargetIndex = index;

@@ -3,17 +3,22 @@ classifiers). The gRPC stubs under ``_gen`` are generated from protos/ by build_
 
 from .client import Client
 from .errors import BertIgError, FieldViolation, ValidationError
-from .models import ExplainEvent, ModelInfo, Prediction, Progress, Result, Token
+from .models import (ExplainEvent, Faithfulness, FaithfulnessPoint, ModelInfo, Prediction, Progress, Result,
+                     TargetAttributions, Token, Window)
 
 __all__ = [
     "BertIgError",
     "Client",
     "ExplainEvent",
+    "Faithfulness",
+    "FaithfulnessPoint",
     "FieldViolation",
     "ModelInfo",
     "Prediction",
     "Progress",
     "Result",
+    "TargetAttributions",
     "Token",
     "ValidationError",
+    "Window",
 ]

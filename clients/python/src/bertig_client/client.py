@@ -60,16 +60,22 @@ class Client:
                 target: Union[int, str, None] = None, n_steps: int = 0, method: Optional[str] = None,
                 baseline: Optional[str] = None, internal_batch_size: int = 0, tolerance: float = 0.0,
                 max_steps: int = 0, truncate: bool = False, multiply_by_inputs: Optional[bool] = None,
-                timeout: Optional[float] = None) -> Iterator[ExplainEvent]:
+                long_text: Optional[str] = None, window_stride: int = 0, all_targets: bool = False,
+                faithfulness: bool = False, timeout: Optional[float] = None) -> Iterator[ExplainEvent]:
         """Streams :class:`Progress` events, then one :class:`Result`.
 
         ``target`` is a class index or label (None explains the predicted class); ``method`` and
         ``baseline`` are IntegrationMethod / Baseline value names, with or without the prefix and in any case
         ("riemann_trapezoid", "INTEGRATION_METHOD_RIEMANN_TRAPEZOID", "zero"). None and zero values leave the
         choice to the server (Gauss-Legendre, PAD, 50 steps); results name what was used.
+        ``long_text`` ("truncate" or "windows"; None refuses texts over the model's token limit unless ``truncate``)
+        with ``window_stride`` (tokens between window starts; 0 is half a window) fills ``Result.windows``;
+        ``all_targets`` fills ``Result.per_target`` (one attribution list per class) and ``faithfulness`` fills
+        ``Result.faithfulness`` (ERASER comprehensiveness and sufficiency against random rankings).
         """
         request = _explain_request(pb.ExplainRequest, text, model, text_pair, target, n_steps, method, baseline,
-                                   internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
+                                   internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs,
+                                   long_text, window_stride, all_targets, faithfulness)
         self._check(request)
         call = self._stub.Explain(request, timeout=self._deadline(timeout))
         try:
@@ -90,10 +96,12 @@ class Client:
                       target: Union[int, str, None] = None, n_steps: int = 0, method: Optional[str] = None,
                       baseline: Optional[str] = None, internal_batch_size: int = 0, tolerance: float = 0.0,
                       max_steps: int = 0, truncate: bool = False, multiply_by_inputs: Optional[bool] = None,
-                      timeout: Optional[float] = None) -> Result:
+                      long_text: Optional[str] = None, window_stride: int = 0, all_targets: bool = False,
+                      faithfulness: bool = False, timeout: Optional[float] = None) -> Result:
         """Explains ``text`` with the ExplainUnary RPC and returns the :class:`Result` (same options as explain)."""
         request = _explain_request(pb.ExplainUnaryRequest, text, model, text_pair, target, n_steps, method, baseline,
-                                   internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs)
+                                   internal_batch_size, tolerance, max_steps, truncate, multiply_by_inputs,
+                                   long_text, window_stride, all_targets, faithfulness)
         self._check(request)
         try:
             return Result.from_proto(self._stub.ExplainUnary(request, timeout=self._deadline(timeout)).result)
@@ -101,10 +109,16 @@ class Client:
             raise from_rpc_error(error) from error
 
     def predict(self, texts: Union[str, Sequence[str]], *, model: str = "", truncate: bool = False,
+                long_text: Optional[str] = None, window_stride: int = 0,
                 timeout: Optional[float] = None) -> list[Prediction]:
-        """Classifies one text or several; returns one Prediction per text, in order."""
+        """Classifies one text or several; returns one Prediction per text, in order.
+
+        ``long_text="windows"`` classifies a text over the model's token limit by the mean of its overlapping
+        windows' logits (``Prediction.windows`` says how many).
+        """
         request = pb.PredictRequest(texts=[texts] if isinstance(texts, str) else list(texts),
-                                    model=model, truncate=truncate)
+                                    model=model, truncate=truncate, window_stride=window_stride,
+                                    long_text=_enum_value(pb.LongText, "LONG_TEXT_", long_text, "long_text"))
         self._check(request)
         try:
             response = self._stub.Predict(request, timeout=self._deadline(timeout))
@@ -172,13 +186,16 @@ class _BearerAuth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterc
 
 def _explain_request(message: type, text: str, model: str, text_pair: str, target: Union[int, str, None],
                      n_steps: int, method: Optional[str], baseline: Optional[str], internal_batch_size: int,
-                     tolerance: float, max_steps: int, truncate: bool, multiply_by_inputs: Optional[bool]):
+                     tolerance: float, max_steps: int, truncate: bool, multiply_by_inputs: Optional[bool],
+                     long_text: Optional[str], window_stride: int, all_targets: bool, faithfulness: bool):
     """Builds ``message`` (ExplainRequest or ExplainUnaryRequest: the same fields) from the keyword options."""
     request = message(
         text=text, model=model, text_pair=text_pair, n_steps=n_steps,
         method=_enum_value(pb.IntegrationMethod, "INTEGRATION_METHOD_", method, "method"),
         baseline=_enum_value(pb.Baseline, "BASELINE_", baseline, "baseline"),
-        internal_batch_size=internal_batch_size, tolerance=tolerance, max_steps=max_steps, truncate=truncate)
+        internal_batch_size=internal_batch_size, tolerance=tolerance, max_steps=max_steps, truncate=truncate,
+        long_text=_enum_value(pb.LongText, "LONG_TEXT_", long_text, "long_text"), window_stride=window_stride,
+        all_targets=all_targets, faithfulness=faithfulness)
     # bool is an int subclass: a bool target is a caller mistake, not class 0/1.
     if isinstance(target, bool):
         raise TypeError("target must be a class index (int) or label (str), not bool")

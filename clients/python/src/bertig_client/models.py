@@ -35,10 +35,91 @@ class Prediction:
     probability: float
     logits: tuple[float, ...]
     probabilities: tuple[float, ...]
+    #: long_text="windows": how many windows' logits were averaged (0 when the text fitted one run).
+    windows: int = 0
+    #: True when the text was cut to the model's token limit.
+    truncated: bool = False
 
     @classmethod
     def from_proto(cls, m: pb.Prediction) -> "Prediction":
-        return cls(m.label, m.index, m.probability, tuple(m.logits), tuple(m.probabilities))
+        return cls(m.label, m.index, m.probability, tuple(m.logits), tuple(m.probabilities), m.windows, m.truncated)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One window of a long_text="windows" explanation: ``Result.tokens[token_start:token_end]``, ``text[start:end]``."""
+
+    index: int
+    token_start: int
+    token_end: int
+    #: Character span (UTF-16 code units, end exclusive) of the window in the text.
+    start: int
+    end: int
+    #: The model's prediction for the window alone.
+    prediction: Optional[Prediction]
+    score_input: float
+    score_baseline: float
+    convergence_delta: float
+    n_steps: int
+
+    @classmethod
+    def from_proto(cls, m: pb.ExplainWindow) -> "Window":
+        return cls(m.index, m.token_start, m.token_end, m.start, m.end,
+                   Prediction.from_proto(m.prediction) if m.HasField("prediction") else None,
+                   m.score_input, m.score_baseline, m.convergence_delta, m.n_steps)
+
+
+@dataclass(frozen=True)
+class TargetAttributions:
+    """all_targets: the attributions towards one class."""
+
+    index: int
+    label: str
+    tokens: tuple[Token, ...]
+    words: tuple[Token, ...]
+    score_input: float
+    score_baseline: float
+    convergence_delta: float
+    attribution_sum: float
+
+    @classmethod
+    def from_proto(cls, m: pb.TargetAttributions) -> "TargetAttributions":
+        return cls(m.index, m.label, tuple(Token.from_proto(t) for t in m.tokens),
+                   tuple(Token.from_proto(t) for t in m.words), m.score_input, m.score_baseline,
+                   m.convergence_delta, m.attribution_sum)
+
+
+@dataclass(frozen=True)
+class FaithfulnessPoint:
+    """ERASER scores when the top ``fraction`` of the text tokens (``tokens`` of them) is removed or kept alone."""
+
+    fraction: float
+    tokens: int
+    comprehensiveness: float
+    sufficiency: float
+    random_comprehensiveness: float
+    random_sufficiency: float
+
+
+@dataclass(frozen=True)
+class Faithfulness:
+    """ERASER faithfulness of the result's ranking: higher comprehensiveness and lower sufficiency than the random
+    rankings' mean the attributions point at the tokens the model relies on."""
+
+    points: tuple[FaithfulnessPoint, ...]
+    comprehensiveness_aopc: float
+    sufficiency_aopc: float
+    random_comprehensiveness_aopc: float
+    random_sufficiency_aopc: float
+    random_rankings: int
+    replacement_token: str
+
+    @classmethod
+    def from_proto(cls, m: pb.Faithfulness) -> "Faithfulness":
+        points = tuple(FaithfulnessPoint(p.fraction, p.tokens, p.comprehensiveness, p.sufficiency,
+                                         p.random_comprehensiveness, p.random_sufficiency) for p in m.points)
+        return cls(points, m.comprehensiveness_aopc, m.sufficiency_aopc, m.random_comprehensiveness_aopc,
+                   m.random_sufficiency_aopc, m.random_rankings, m.replacement_token)
 
 
 @dataclass(frozen=True)
@@ -78,6 +159,12 @@ class Result:
     baseline: str
     truncated: bool
     attribution_sum: float
+    #: long_text="windows": the windows in text order (empty otherwise); tokens and words cover the whole text.
+    windows: tuple[Window, ...] = ()
+    #: all_targets: one entry per class, in logit order (empty otherwise).
+    per_target: tuple[TargetAttributions, ...] = ()
+    #: faithfulness=True: the ERASER scores (None otherwise).
+    faithfulness: Optional[Faithfulness] = None
 
     @property
     def top_token(self) -> Token:
@@ -103,6 +190,9 @@ class Result:
             baseline=pb.Baseline.Name(m.baseline).removeprefix("BASELINE_"),
             truncated=m.truncated,
             attribution_sum=m.attribution_sum,
+            windows=tuple(Window.from_proto(w) for w in m.windows),
+            per_target=tuple(TargetAttributions.from_proto(t) for t in m.per_target),
+            faithfulness=Faithfulness.from_proto(m.faithfulness) if m.HasField("faithfulness") else None,
         )
 
 

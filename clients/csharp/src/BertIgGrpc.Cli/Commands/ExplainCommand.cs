@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 namespace BertIgGrpc.Cli.Commands;
 
 /// <summary>Settings of <c>bertig explain</c>.</summary>
-public sealed partial class ExplainSettings : ServerSettings
+public sealed partial class ExplainSettings : LongTextSettings
 {
     /// <summary>The argument that stands for standard input.</summary>
     public const string StdinArgument = "-";
@@ -72,10 +72,15 @@ public sealed partial class ExplainSettings : ServerSettings
     [Description("Second segment for sentence-pair models")]
     public string? TextPair { get; set; }
 
-    /// <summary>Gets or sets whether long texts are cut.</summary>
-    [CommandOption("--truncate")]
-    [Description("Cut texts longer than the model's token limit")]
-    public bool Truncate { get; set; }
+    /// <summary>Gets or sets whether every class is explained as well.</summary>
+    [CommandOption("--all-targets")]
+    [Description("Also explain every class: one row of attributions per class")]
+    public bool AllTargets { get; set; }
+
+    /// <summary>Gets or sets whether ERASER faithfulness scores are computed.</summary>
+    [CommandOption("--faithfulness")]
+    [Description("Also measure faithfulness: comprehensiveness and sufficiency of the ranking against random rankings")]
+    public bool Faithfulness { get; set; }
 
     /// <summary>Gets or sets the HTML output path.</summary>
     [CommandOption("--html <FILE>")]
@@ -118,7 +123,10 @@ public sealed partial class ExplainSettings : ServerSettings
         return false;
     }
 
-    private static string Names<TEnum>()
+    /// <summary>The choices of an enum as the options spell them (<c>riemann_left</c>), comma-separated.</summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <returns>The names.</returns>
+    internal static string Names<TEnum>()
         where TEnum : struct, Enum => string.Join(", ", Choices<TEnum>().Select(v => SnakeCase(v.ToString())));
 
     private static IEnumerable<TEnum> Choices<TEnum>()
@@ -227,6 +235,12 @@ public sealed class ExplainCommand(IAnsiConsole console) : ServerCommand<Explain
         Console.Write(TerminalRenderer.Tokens(tokens));
         Console.WriteLine();
         Console.Write(TerminalRenderer.Table(rows));
+        foreach (var section in TerminalRenderer.Sections(result, settings.Words))
+        {
+            Console.Write(section);
+            Console.WriteLine();
+        }
+
         return result;
     }
 

@@ -97,7 +97,10 @@ public sealed partial class ExplainSettings
             Steps = Steps,
             Method = Method is null ? null : TryParseName<IntegrationMethod>(Method, out var m) ? m : null,
             Baseline = Baseline is null ? null : TryParseName<Baseline>(Baseline, out var b) ? b : null,
-            Truncate = Truncate,
+            LongText = ToLongText(),
+            WindowStride = WindowStride,
+            AllTargets = AllTargets,
+            Faithfulness = Faithfulness,
         };
     }
 

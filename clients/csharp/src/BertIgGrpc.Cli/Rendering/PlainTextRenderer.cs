@@ -47,9 +47,24 @@ public static class PlainTextRenderer
             ]);
         }
 
-        // Numbers right-aligned, text left-aligned; the last column is not padded (no trailing blanks).
-        var widths = Enumerable.Range(0, Columns.Count).Select(c => cells.Max(r => r[c].Length)).ToArray();
-        bool[] right = [true, false, true, true, false];
+        Table(text, cells, [true, false, true, true, false]);
+        foreach (var section in ResultSections.Build(result))
+        {
+            text.Append('\n').Append(section.Title).Append(":\n");
+            Table(text, [section.Columns.ToArray(), .. section.Rows], section.RightAligned);
+            foreach (var note in section.Notes)
+            {
+                text.Append(note).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Aligned columns: numbers right-aligned, text left-aligned; the last column is not padded (no trailing blanks).</summary>
+    private static void Table(StringBuilder text, IReadOnlyList<string[]> cells, IReadOnlyList<bool> right)
+    {
+        var widths = Enumerable.Range(0, right.Count).Select(c => cells.Max(r => r[c].Length)).ToArray();
         foreach (var r in cells)
         {
             for (var c = 0; c < r.Length; c++)
@@ -59,7 +74,5 @@ public static class PlainTextRenderer
                 text.Append(last ? "\n" : "  ");
             }
         }
-
-        return text.ToString();
     }
 }

@@ -94,4 +94,39 @@ public static class TerminalRenderer
         Row("Run", string.Create(inv, $"{result.ExecutionProvider}, {result.ElapsedMs:0} ms{(result.Truncated ? ", truncated" : string.Empty)}"));
         return grid;
     }
+
+    /// <summary>
+    /// The extra sections (see <see cref="ResultSections"/>), each a table with its notes; with per-class attributions,
+    /// first one coloured text row per class.
+    /// </summary>
+    /// <param name="result">The explanation.</param>
+    /// <param name="words">Colour whole words instead of tokens.</param>
+    /// <returns>The renderables, in order (none for a plain explanation).</returns>
+    public static IEnumerable<IRenderable> Sections(ExplainResult result, bool words)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        foreach (var target in result.PerTarget)
+        {
+            var row = new Paragraph().Append($"{AttributionText.Clean(target.Label)}: ", new Style(decoration: Decoration.Bold));
+            yield return new Rows(row, Tokens(words && target.Words.Count > 0 ? target.Words : target.Tokens));
+        }
+
+        foreach (var section in ResultSections.Build(result))
+        {
+            var table = new Table().Border(TableBorder.Simple).Title(new TableTitle(Markup.Escape(section.Title)));
+            for (var c = 0; c < section.Columns.Count; c++)
+            {
+                var column = new TableColumn(section.Columns[c]);
+                table.AddColumn(section.RightAligned[c] ? column.RightAligned() : column);
+            }
+
+            foreach (var cells in section.Rows)
+            {
+                table.AddRow(cells.Select(cell => (IRenderable)new Text(cell)).ToArray());
+            }
+
+            yield return table;
+            yield return new Text(string.Join("\n", section.Notes), new Style(Color.Grey));
+        }
+    }
 }
