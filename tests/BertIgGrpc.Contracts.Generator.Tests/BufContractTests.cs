@@ -33,7 +33,7 @@ public sealed class BufContractTests
     }
 
     [Theory]
-    [InlineData("int32 n_steps = 6 [", "int32 n_steps = 16 [", "n_steps")] // wire: a new field number
+    [InlineData("int32 n_steps = 6 [", "int32 n_steps = 46 [", "n_steps")] // wire: a new field number
     [InlineData("string text_pair = 3 [", "string second_text = 3 [", "text_pair")] // JSON: the same number under a new name
     [InlineData("  BASELINE_ZERO = 4;\n", "", "BASELINE_ZERO")] // an enum value removed
     [InlineData("  rpc Predict(PredictRequest) returns (PredictResponse);\n", "", "Predict")] // an RPC removed
