@@ -116,17 +116,7 @@ public class FaithfulnessModelTests
     }
 
     private static (ExplainerModel Model, CubicTestRuntime Runtime) Create(BertIgLimitsOptions limits, long bytesPerToken = 0)
-    {
-        var runtime = new CubicTestRuntime(classes: 2) { BytesPerToken = bytesPerToken };
-        var definition = new ModelDefinition
-        {
-            Name = "test-model",
-            ModelPath = "unused.onnx",
-            VocabPath = MiniLmVocab.VocabPath,
-            Labels = ["negative", "positive"],
-        };
-        return (new ExplainerModel(definition, MiniLmVocab.Tokenizer, runtime, "abc", new RuntimeSettings { Limits = limits }), runtime);
-    }
+        => CubicTestModel.Create(new RuntimeSettings { Limits = limits }, bytesPerToken);
 
     private static EncodedText WithIds(EncodedText encoded, int[] ids) => new()
     {

@@ -15,19 +15,7 @@ public class LongTextWindowsTests
     private static readonly string Text = LongTexts.OfTokens(1500);
 
     private static (ExplainerModel Model, CubicTestRuntime Runtime) Create(BertIgLimitsOptions? limits = null, long bytesPerToken = 0)
-    {
-        var runtime = new CubicTestRuntime(classes: 2) { BytesPerToken = bytesPerToken };
-        var definition = new ModelDefinition
-        {
-            Name = "test-model",
-            ModelPath = "unused.onnx",
-            VocabPath = MiniLmVocab.VocabPath,
-            Labels = ["negative", "positive"],
-            MaxTokens = MaxTokens,
-        };
-        var settings = new RuntimeSettings { Limits = limits ?? new BertIgLimitsOptions { MaxTokenSteps = 0 } };
-        return (new ExplainerModel(definition, MiniLmVocab.Tokenizer, runtime, "abc", settings), runtime);
-    }
+        => CubicTestModel.Create(new RuntimeSettings { Limits = limits ?? new BertIgLimitsOptions { MaxTokenSteps = 0 } }, bytesPerToken, MaxTokens);
 
     private static ExplainRequestOptions Windows(string text = "", int steps = 4) => new()
     {

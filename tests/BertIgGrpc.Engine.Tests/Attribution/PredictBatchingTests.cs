@@ -11,17 +11,7 @@ public class PredictBatchingTests
     private const string Long = "A noisy, hideous, and viciously cumbersome movie";   // 14 tokens: bucket 16
 
     private static (ExplainerModel Model, CubicTestRuntime Runtime) Create(double waitMs)
-    {
-        var runtime = new CubicTestRuntime(classes: 2);
-        var definition = new ModelDefinition
-        {
-            Name = "test-model",
-            ModelPath = "unused.onnx",
-            VocabPath = MiniLmVocab.VocabPath,
-            Labels = ["negative", "positive"],
-        };
-        return (new ExplainerModel(definition, MiniLmVocab.Tokenizer, runtime, "", new RuntimeSettings { PredictBatchWaitMs = waitMs }), runtime);
-    }
+        => CubicTestModel.Create(new RuntimeSettings { PredictBatchWaitMs = waitMs });
 
     private static string Text(int i) => (i % 3) switch { 0 => Short, 1 => Long, _ => $"Quite good, scene {i} really" };
 
