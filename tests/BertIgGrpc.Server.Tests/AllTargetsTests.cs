@@ -29,6 +29,7 @@ public sealed class AllTargetsTests(ServerFixture server)
             Assert.Equal(single.ScoreInput, entry.ScoreInput, 1e-5);
             Assert.Equal(single.ScoreBaseline, entry.ScoreBaseline, 1e-5);
             Assert.Equal(single.ConvergenceDelta, entry.ConvergenceDelta, 1e-5);
+            Assert.Equal(single.NSteps, entry.NSteps);
             Assert.Equal(entry.AttributionSum, entry.Tokens.Sum(t => t.Attribution), 1e-9);
         }
 

@@ -130,6 +130,7 @@ public sealed partial class ExplainerService
             ScoreBaseline = target.ScoreBaseline,
             ConvergenceDelta = target.ConvergenceDelta,
             AttributionSum = target.AttributionSum,
+            NSteps = target.Steps,
         };
         message.Tokens.AddRange(target.Tokens.Select(ToProto));
         message.Words.AddRange(target.Words.Select(ToProto));

@@ -81,12 +81,13 @@ class TargetAttributions:
     score_baseline: float
     convergence_delta: float
     attribution_sum: float
+    n_steps: int
 
     @classmethod
     def from_proto(cls, m: pb.TargetAttributions) -> "TargetAttributions":
         return cls(m.index, m.label, tuple(Token.from_proto(t) for t in m.tokens),
                    tuple(Token.from_proto(t) for t in m.words), m.score_input, m.score_baseline,
-                   m.convergence_delta, m.attribution_sum)
+                   m.convergence_delta, m.attribution_sum, m.n_steps)
 
 
 @dataclass(frozen=True)
