@@ -14,7 +14,7 @@ public sealed class CliFunctionalTests(RealServer server)
         try
         {
             var (code, output) = await CliRunner.RunAsync(
-                "explain", "This movie is superb", "--html", path, "--server", server.GrpcAddress.ToString());
+                "explain", "This movie is superb", "--html", path, "--all-targets", "--faithfulness", "--server", server.GrpcAddress.ToString());
 
             Assert.True(code == 0, server.Explain(output));
             Assert.Contains("superb", output, StringComparison.Ordinal);
@@ -23,6 +23,16 @@ public sealed class CliFunctionalTests(RealServer server)
             Assert.Contains(">superb</mark>", html, StringComparison.Ordinal);
             Assert.Contains("Convergence Delta", html, StringComparison.Ordinal);
             Assert.Contains("positive (", html, StringComparison.Ordinal);
+
+            // --all-targets: a highlighted row per class (main row + one per class), the per-class table; --faithfulness: its table.
+            Assert.Contains("<h3>Highlighted text per class</h3>", html, StringComparison.Ordinal);
+            Assert.Contains("<td><b>negative</b></td><td class=\"words\">", html, StringComparison.Ordinal);
+            Assert.Contains("<td><b>positive *</b></td><td class=\"words\">", html, StringComparison.Ordinal);
+            Assert.Equal(3, html.Split(">superb</mark>").Length - 1);
+            Assert.Contains("<h3>Attributions per class (all targets)</h3>", html, StringComparison.Ordinal);
+            Assert.Contains("<h3>Faithfulness (ERASER)</h3>", html, StringComparison.Ordinal);
+            Assert.Matches(@"<td class=""num"">AOPC</td><td class=""num""></td>(<td class=""num"">-?\d\.\d{4}</td>){4}", html);
+            Assert.Contains("<p class=\"meta\">Verdict: ", html, StringComparison.Ordinal);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using BertIgGrpc.Cli.Rendering;
 using BertIgGrpc.Contracts.V1;
 using Spectre.Console;
@@ -104,4 +105,59 @@ public sealed class SectionRenderingTests
         Assert.Contains("comprehensiveness", text, StringComparison.Ordinal);
         Assert.Contains("beats random rankings on both measures", text, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Html_PerTargetWindowsAndFaithfulness_HighlightedRowPerClassThenEncodedTables()
+    {
+        var result = Result();
+        result.PerTarget[0].Label = "<b>neg</b>";
+        result.PerTarget[0].Words[1].Token = "<script>x</script>";
+        result.Faithfulness = Scores(0.3, 0.1, 0.05, 0.2);
+        result.Faithfulness.ReplacementToken = "<mask>";
+        result.Windows.Add(new ExplainWindow
+        {
+            Index = 0, TokenStart = 0, TokenEnd = 510, Start = 0, End = 2100, ScoreInput = 1.5, ScoreBaseline = 0.25, ConvergenceDelta = 0.002, NSteps = 4,
+            Prediction = new Prediction { Label = "positive", Index = 1, Probability = 0.875 },
+        });
+        result.Windows.Add(new ExplainWindow { Index = 1, TokenStart = 255, TokenEnd = 700, Start = 1000, End = 2900, NSteps = 4 });
+
+        var html = ExplainHtmlRenderer.Render(result, new ExplainHtmlOptions { UseWords = true });
+
+        // One highlighted row per class, with the explained class marked, coloured like the main row (normalised 0.55 → green).
+        var perClass = html.IndexOf("<h3>Highlighted text per class</h3>", StringComparison.Ordinal);
+        Assert.True(perClass > html.IndexOf("Word Importance</th>", StringComparison.Ordinal), html);
+        Assert.Contains("<td><b>&lt;b&gt;neg&lt;/b&gt;</b></td><td class=\"words\">", html, StringComparison.Ordinal);
+        Assert.Contains("<td><b>positive *</b></td>", html, StringComparison.Ordinal);
+        Assert.Contains(">&lt;script&gt;x&lt;/script&gt;</mark>", html, StringComparison.Ordinal);
+        Assert.Equal(2, CountOf(html, $"style=\"background-color: {AttributionColors.For(0.55).Css}\" title=\"1.1000\">superb</mark>"));
+        Assert.DoesNotContain("<script>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>neg</b>", html, StringComparison.Ordinal);
+
+        // The ResultSections tables follow in order, every cell encoded, numbers right-aligned.
+        var titles = new[] { "Attributions per class (all targets)", "Long text: overlapping windows", "Faithfulness (ERASER)" }
+            .Select(t => html.IndexOf($"<h3>{t}</h3>", StringComparison.Ordinal)).ToArray();
+        Assert.True(perClass < titles[0] && titles[0] < titles[1] && titles[1] < titles[2], string.Join(",", titles));
+        Assert.Contains("<td class=\"num\">0</td><td>&lt;b&gt;neg&lt;/b&gt;</td><td class=\"num\">-1.5000</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"num\">0-510</td><td class=\"num\">0-2100</td><td>positive (0.8750)</td><td class=\"num\">+1.2500</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"num\">255-700</td><td class=\"num\">1000-2900</td><td></td>", html, StringComparison.Ordinal);
+        Assert.Contains("explained in 2 overlapping windows", html, StringComparison.Ordinal);
+        Assert.Contains("<th class=\"num\">comprehensiveness</th>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"num\">10%</td><td class=\"num\">1</td><td class=\"num\">0.4000</td><td class=\"num\">0.0500</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"num\">AOPC</td><td class=\"num\"></td><td class=\"num\">0.3000</td><td class=\"num\">0.1000</td><td class=\"num\">0.0500</td><td class=\"num\">0.2000</td>", html, StringComparison.Ordinal);
+        Assert.Contains("replaced by &lt;mask&gt; (higher is better)", html, StringComparison.Ordinal);
+        Assert.Contains("<p class=\"meta\">Verdict: the attribution ranking beats random rankings on both measures.</p>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Html_PlainExplanation_HasNoExtraSections()
+    {
+        var result = Result();
+        result.PerTarget.Clear();
+
+        var html = ExplainHtmlRenderer.Render(result);
+
+        Assert.DoesNotContain("<h3>", html, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(html, "<table"));
+    }
+
+    private static int CountOf(string text, string part) => Regex.Matches(text, Regex.Escape(part)).Count;
 }

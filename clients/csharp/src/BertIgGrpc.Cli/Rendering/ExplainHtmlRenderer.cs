@@ -21,7 +21,8 @@ public sealed record ExplainHtmlOptions
 /// <summary>
 /// Writes an explanation as a self-contained HTML page laid out like Captum's <c>visualize_text</c>: a legend, then one
 /// row with the true label, predicted label (probability), attribution label, attribution score, convergence delta and
-/// the word importance, each token's background coloured by <see cref="AttributionColors"/>. Every piece of text that
+/// the word importance, each token's background coloured by <see cref="AttributionColors"/>; then the extra sections the
+/// request asked for (per-class rows, windows, faithfulness; see <see cref="ResultSections"/>). Every piece of text that
 /// came from the server or the user is HTML-encoded, because tokens are arbitrary user text.
 /// </summary>
 public static class ExplainHtmlRenderer
@@ -55,6 +56,8 @@ public static class ExplainHtmlRenderer
             mark.tok { line-height: 1.75; padding: 0 2px; margin: 0 1px; color: black; }
             .meta { color: #555; font-size: 0.9em; }
             .text { font-style: italic; }
+            h3 { margin-top: 1.6em; }
+            th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
             </style>
             </head>
             <body>
@@ -78,17 +81,10 @@ public static class ExplainHtmlRenderer
         Cell(html, result.TargetLabel);
         Cell(html, result.AttributionSum.ToString("0.00", inv));
         Cell(html, result.ConvergenceDelta.ToString("0.0000e+0", inv));
-        html.Append("<td class=\"words\">");
-        foreach (var t in tokens)
-        {
-            var color = AttributionColors.For(t.AttributionNormalized);
-            html.Append("<mark class=\"tok\" style=\"background-color: ").Append(color.Css).Append("\" title=\"")
-                .Append(Encode(t.Attribution.ToString("0.0000", inv))).Append("\">")
-                .Append(Encode(t.Token)).Append("</mark> ");
-        }
-
-        html.Append("</td></tr>\n</table>\n");
+        Highlight(html, tokens);
+        html.Append("</tr>\n</table>\n");
         html.Append("<p class=\"meta\"><b>Attribution Score</b> ").Append(Encode(AttributionText.ScoreMeaning(result))).Append(".</p>\n");
+        AppendSections(html, result, options.UseWords);
         html.Append("<p class=\"meta\">")
             .Append(Encode(string.Create(
                 inv,
@@ -104,6 +100,70 @@ public static class ExplainHtmlRenderer
     /// <param name="text">Untrusted text.</param>
     /// <returns>The encoded text.</returns>
     public static string Encode(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);
+
+    /// <summary>
+    /// The extra sections (see <see cref="ResultSections"/>): with per-class attributions, first one highlighted text
+    /// row per class, then each section as a table with its notes.
+    /// </summary>
+    private static void AppendSections(StringBuilder html, ExplainResult result, bool useWords)
+    {
+        if (result.PerTarget.Count > 0)
+        {
+            html.Append("<h3>Highlighted text per class</h3>\n<table class=\"per-class\">\n<tr><th>Class</th><th>Word Importance</th></tr>\n");
+            foreach (var target in result.PerTarget)
+            {
+                html.Append("<tr>");
+                Cell(html, target.Label + (target.Index == result.TargetIndex ? " *" : string.Empty));
+                Highlight(html, useWords && target.Words.Count > 0 ? target.Words : target.Tokens);
+                html.Append("</tr>\n");
+            }
+
+            html.Append("</table>\n");
+        }
+
+        foreach (var section in ResultSections.Build(result))
+        {
+            html.Append("<h3>").Append(Encode(section.Title)).Append("</h3>\n<table class=\"section\">\n<tr>");
+            for (var c = 0; c < section.Columns.Count; c++)
+            {
+                html.Append(section.RightAligned[c] ? "<th class=\"num\">" : "<th>").Append(Encode(section.Columns[c])).Append("</th>");
+            }
+
+            html.Append("</tr>\n");
+            foreach (var cells in section.Rows)
+            {
+                html.Append("<tr>");
+                for (var c = 0; c < cells.Length; c++)
+                {
+                    var right = c < section.RightAligned.Count && section.RightAligned[c];
+                    html.Append(right ? "<td class=\"num\">" : "<td>").Append(Encode(cells[c])).Append("</td>");
+                }
+
+                html.Append("</tr>\n");
+            }
+
+            html.Append("</table>\n");
+            foreach (var note in section.Notes)
+            {
+                html.Append("<p class=\"meta\">").Append(Encode(note)).Append("</p>\n");
+            }
+        }
+    }
+
+    /// <summary>One table cell with each token as a mark coloured by its normalised attribution (title: the raw value).</summary>
+    private static void Highlight(StringBuilder html, IEnumerable<TokenAttribution> tokens)
+    {
+        html.Append("<td class=\"words\">");
+        foreach (var t in tokens)
+        {
+            var color = AttributionColors.For(t.AttributionNormalized);
+            html.Append("<mark class=\"tok\" style=\"background-color: ").Append(color.Css).Append("\" title=\"")
+                .Append(Encode(t.Attribution.ToString("0.0000", CultureInfo.InvariantCulture))).Append("\">")
+                .Append(Encode(t.Token)).Append("</mark> ");
+        }
+
+        html.Append("</td>");
+    }
 
     private static void Cell(StringBuilder html, string text) =>
         html.Append("<td><b>").Append(Encode(text)).Append("</b></td>");
