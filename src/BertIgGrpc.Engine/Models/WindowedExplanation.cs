@@ -53,7 +53,7 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
 
     /// <summary>
     /// Progress over all windows: steps summed over the windows (those of finished groups, the running group's, and the
-    /// planned steps of the groups to come), with the stitched running attributions (zeros for windows not yet started).
+    /// planned steps of the groups to come; with all_targets, the mean over the classes), with the stitched running attributions (zeros for windows not yet started).
     /// </summary>
     private ExplainProgress Progress(IgProgress progress, int first, int count, TimeSpan elapsed)
     {
@@ -67,8 +67,9 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
 
         _groupTextSteps = progress.TextStepsTotal;
         var later = text.Windows.Count - first - count;
-        var done = _textStepsBefore + progress.TextStepsDone;
-        var total = _textStepsBefore + progress.TextStepsTotal + later * plan.Settings.Steps * _paths;
+        // Text steps count every class's path; like all_targets without windows, progress counts a step once for all classes.
+        var done = (_textStepsBefore + progress.TextStepsDone) / _paths;
+        var total = (_textStepsBefore + progress.TextStepsTotal) / _paths + later * plan.Settings.Steps;
         return new ExplainProgress(done, total, TokenAggregation.Tokens(text.Whole, text.Stitch(w => _latest[w])), elapsed);
     }
 
