@@ -93,12 +93,34 @@ public sealed class LongTextTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task ExplainUnary_WindowsWithAllTargets_EveryClassOverTheWholeTextAndTheTargetsEntryIsTheResult()
+    {
+        var request = new ExplainUnaryRequest { Text = LongText, NSteps = 2, LongText = Contracts.V1.LongText.Windows, AllTargets = true };
+        var result = (await server.Client.ExplainUnaryAsync(request)).Result;
+
+        Assert.InRange(result.Windows.Count, 2, 4);
+        Assert.Equal([0, 1], result.PerTarget.Select(p => p.Index));
+        Assert.All(result.PerTarget, p => Assert.Equal(result.Tokens.Select(t => (t.Token, t.Start, t.End)), p.Tokens.Select(t => (t.Token, t.Start, t.End))));
+        var main = result.PerTarget[result.TargetIndex];
+        Assert.Equal(result.Tokens, main.Tokens);
+        Assert.Equal(result.Words, main.Words);
+        Assert.Equal((result.ScoreInput, result.ConvergenceDelta, result.AttributionSum), (main.ScoreInput, main.ConvergenceDelta, main.AttributionSum));
+
+        // The other class's list is the windows explanation of that class alone.
+        var other = result.PerTarget[1 - result.TargetIndex];
+        var alone = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = LongText, NSteps = 2, LongText = Contracts.V1.LongText.Windows, TargetIndex = other.Index })).Result;
+        Assert.Empty(alone.PerTarget);
+        Assert.Equal(alone.Tokens.Select(t => t.Attribution), other.Tokens.Select(t => t.Attribution), (a, b) => Math.Abs(a - b) < 1e-4);
+        Assert.Equal(alone.ScoreInput, other.ScoreInput, 4);
+    }
+
+    [Fact]
     public async Task Windows_RefusedCombinations_InvalidArgumentNamingTheField()
     {
         ExplainUnaryRequest Windows() => new() { Text = LongText, NSteps = 2, LongText = Contracts.V1.LongText.Windows };
         await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.Truncate = true)).ResponseAsync);
         await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.TextPair = "a pair")).ResponseAsync);
-        await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.AllTargets = true)).ResponseAsync);
+        await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.Faithfulness = true)).ResponseAsync);
         await RpcAssert.InvalidFieldAsync("window_stride", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.WindowStride = 510)).ResponseAsync);
         await RpcAssert.InvalidFieldAsync("window_stride", () => server.Client.ExplainUnaryAsync(Windows().With(r => { r.LongText = Contracts.V1.LongText.Unspecified; r.WindowStride = 100; })).ResponseAsync);
         await RpcAssert.InvalidFieldAsync("window_stride", () => server.Client.PredictAsync(new PredictRequest { Texts = { LongText }, LongText = Contracts.V1.LongText.Windows, WindowStride = 600 }).ResponseAsync);

@@ -49,13 +49,13 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             throw new InvalidExplainRequestException("max_steps", $"max_steps ({request.MaxSteps}) is below n_steps ({request.Steps}).");
         }
 
-        if (request.LongText == LongTextMode.Windows && (request.AllTargets || request.Faithfulness))
+        if (request.LongText == LongTextMode.Windows && request.Faithfulness)
         {
-            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS is not supported together with all_targets or faithfulness yet.");
+            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS is not supported together with faithfulness yet.");
         }
 
         var target = ResolveTarget(request);
-        var windowed = PlanWindows(request.Text, request.LongText, request.WindowStride, request.TextPair is not null, e => Input(e, request.Baseline, target));
+        var windowed = PlanWindows(request.Text, request.LongText, request.WindowStride, request.TextPair is not null, e => Input(e, request.Baseline, target) with { AllTargets = request.AllTargets });
 
         var encoded = windowed is null ? tokenizer.Encode(request.Text, request.TextPair, model.MaxTokens, request.Truncate) : windowed.Whole;
 
@@ -67,7 +67,8 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
         if (windowed is not null)
         {
-            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, 1, 0, $" in {windowed.Windows.Count} windows");
+            var windowPaths = request.AllTargets ? CheckAllTargets(windowed.Windows.Max(w => w.Encoded.Length)) : 1;
+            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, windowPaths, 0, $" in {windowed.Windows.Count} windows");
             return new ExplanationPlan(model, request, windowed, igSettings, windowSteps);
         }
 
@@ -230,14 +231,14 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         {
             var most = (limit / tokens - forwardRows) / paths;
             throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-                $"all_targets on {paths} classes needs {tokens} tokens x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); "
+                $"all_targets on {paths} classes needs {tokens} tokens{note} x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); "
                 + $"use at most {most} steps with all_targets for this text, explain the classes in separate requests (target_index), or send a shorter text.");
         }
 
         if (paths > 1)
         {
             throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-                $"all_targets on {paths} classes needs {tokens} tokens x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}), "
+                $"all_targets on {paths} classes needs {tokens} tokens{note} x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}), "
                 + "even at the fewest steps; explain the classes in separate requests (target_index), or send a shorter text.");
         }
 

@@ -15,6 +15,7 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
     private readonly double[]?[] _latest = new double[]?[text.Windows.Count];
     private int _textStepsBefore;
     private int _groupTextSteps;
+    private readonly int _paths = text.Windows[0].Input.AllTargets ? model.Labels.Count : 1; // slots per window: a class each with all_targets
 
     public async Task<Explanation> RunAsync(IProgress<ExplainProgress>? progress, CancellationToken cancellationToken)
     {
@@ -26,7 +27,8 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
         var target = windows[0].Input.Target ?? prediction.Index;
 
         var settings = plan.Settings;
-        var groupSize = Math.Max(1, Math.Min(settings.InternalBatchSize, model.MaxRowsPerRun(windows.Max(w => w.Encoded.Length))));
+        // With all_targets each window takes one row per class in every step, so a group holds that many fewer windows.
+        var groupSize = Math.Max(1, Math.Min(settings.InternalBatchSize, model.MaxRowsPerRun(windows.Max(w => w.Encoded.Length))) / _paths);
         var results = new IgResult[windows.Count];
         for (var first = 0; first < windows.Count; first += groupSize)
         {
@@ -51,7 +53,7 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
 
     /// <summary>
     /// Progress over all windows: steps summed over the windows (those of finished groups, the running group's, and the
-    /// planned steps of the groups to come), with the stitched running attributions (zeros for windows not yet started).
+    /// planned steps of the groups to come; with all_targets, the mean over the classes), with the stitched running attributions (zeros for windows not yet started).
     /// </summary>
     private ExplainProgress Progress(IgProgress progress, int first, int count, TimeSpan elapsed)
     {
@@ -65,8 +67,9 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
 
         _groupTextSteps = progress.TextStepsTotal;
         var later = text.Windows.Count - first - count;
-        var done = _textStepsBefore + progress.TextStepsDone;
-        var total = _textStepsBefore + progress.TextStepsTotal + later * plan.Settings.Steps;
+        // Text steps count every class's path; like all_targets without windows, progress counts a step once for all classes.
+        var done = (_textStepsBefore + progress.TextStepsDone) / _paths;
+        var total = (_textStepsBefore + progress.TextStepsTotal) / _paths + later * plan.Settings.Steps;
         return new ExplainProgress(done, total, TokenAggregation.Tokens(text.Whole, text.Stitch(w => _latest[w])), elapsed);
     }
 
@@ -74,7 +77,7 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
     {
         using var activity = EngineTelemetry.StartResult();
         var whole = text.Whole;
-        var attributions = text.Stitch(w => results[w].TokenAttributions);
+        var headline = Combine(results);
         var windows = new ExplanationWindow[results.Length];
         for (var w = 0; w < windows.Length; w++)
         {
@@ -85,19 +88,37 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
                 Logits.ToPrediction(windowLogits[w], model.Labels), result.ScoreInput, result.ScoreBaseline, result.ConvergenceDelta, result.Steps);
         }
 
+        // all_targets: every window carries one result per class in class order; each class is combined as the headline is.
+        var perTarget = results[0].PerTarget is null ? [] : Enumerable.Range(0, results[0].PerTarget!.Count).Select(c =>
+        {
+            var combined = Combine(results.Select(r => r.PerTarget![c]).ToArray());
+            return new TargetExplanation
+            {
+                Index = c,
+                Label = model.Labels[c],
+                Tokens = TokenAggregation.Tokens(whole, combined.Attributions),
+                Words = TokenAggregation.Words(whole, combined.Attributions),
+                ScoreInput = combined.ScoreInput,
+                ScoreBaseline = combined.ScoreBaseline,
+                ConvergenceDelta = combined.ConvergenceDelta,
+                AttributionSum = combined.Attributions.Sum(),
+                Steps = combined.Steps,
+            };
+        }).ToArray();
+
         var request = plan.Request;
         return new Explanation
         {
-            Tokens = TokenAggregation.Tokens(whole, attributions),
-            Words = TokenAggregation.Words(whole, attributions),
+            Tokens = TokenAggregation.Tokens(whole, headline.Attributions),
+            Words = TokenAggregation.Words(whole, headline.Attributions),
             Prediction = prediction,
             TargetIndex = target,
             TargetLabel = model.Labels[target],
-            ScoreInput = results.Average(r => r.ScoreInput),
-            ScoreBaseline = results.Average(r => r.ScoreBaseline),
-            ConvergenceDelta = results.MaxBy(r => Math.Abs(r.ConvergenceDelta))!.ConvergenceDelta,
-            AttributionSum = attributions.Sum(),
-            Steps = results.Max(r => r.Steps),
+            ScoreInput = headline.ScoreInput,
+            ScoreBaseline = headline.ScoreBaseline,
+            ConvergenceDelta = headline.ConvergenceDelta,
+            AttributionSum = headline.Attributions.Sum(),
+            Steps = headline.Steps,
             Method = request.Method,
             Baseline = request.Baseline,
             Model = model.Name,
@@ -105,6 +126,15 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
             Truncated = false,
             Windows = windows,
             Elapsed = elapsed,
+            PerTarget = perTarget,
         };
     }
+
+    /// <summary>
+    /// One class's windows combined over the whole text: attributions stitched (<see cref="WindowedText.Stitch"/>), the
+    /// scores the windows' means, the delta the window delta of largest magnitude, the steps the most any window took.
+    /// </summary>
+    private (double[] Attributions, double ScoreInput, double ScoreBaseline, double ConvergenceDelta, int Steps) Combine(IgResult[] windowResults)
+        => (text.Stitch(w => windowResults[w].TokenAttributions), windowResults.Average(r => r.ScoreInput), windowResults.Average(r => r.ScoreBaseline),
+            windowResults.MaxBy(r => Math.Abs(r.ConvergenceDelta))!.ConvergenceDelta, windowResults.Max(r => r.Steps));
 }

@@ -208,16 +208,15 @@ public class LongTextWindowsTests
     }
 
     [Fact]
-    public void Windows_WithTextPairAllTargetsOrFaithfulness_InvalidArgumentOnLongText()
+    public void Windows_WithTextPairOrFaithfulness_InvalidArgumentOnLongText()
     {
         var (model, _) = Create();
         Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows() with { TextPair = "a pair" })).Field);
-        Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows() with { AllTargets = true })).Field);
         Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows() with { Faithfulness = true })).Field);
 
         // Refused whatever the text's length, so that an answer does not depend on how long a text happens to be.
         Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows("short") with { TextPair = "a pair" })).Field);
-        Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows("short") with { AllTargets = true })).Field);
+        Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows("short") with { Faithfulness = true })).Field);
     }
 
     [Fact]
