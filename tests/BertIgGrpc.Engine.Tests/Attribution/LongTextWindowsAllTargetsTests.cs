@@ -12,20 +12,13 @@ namespace BertIgGrpc.Engine.Tests.Attribution;
 /// </summary>
 public class LongTextWindowsAllTargetsTests
 {
-    private const int MaxTokens = 40;
+    private const int MaxTokens = LongTexts.WindowsModelMaxTokens;
     private static readonly string Text = LongTexts.OfTokens(1500);
 
     private static (ExplainerModel Model, CubicTestRuntime Runtime) Create(BertIgLimitsOptions? limits = null, long bytesPerToken = 0)
-        => CubicTestModel.Create(new RuntimeSettings { Limits = limits ?? new BertIgLimitsOptions { MaxTokenSteps = 0 } }, bytesPerToken, MaxTokens);
+        => LongTexts.WindowsModel(limits, bytesPerToken);
 
-    private static ExplainRequestOptions Windows(bool allTargets = true) => new()
-    {
-        Text = Text,
-        Steps = 4,
-        Method = IntegrationMethod.RiemannMiddle,
-        LongText = LongTextMode.Windows,
-        AllTargets = allTargets,
-    };
+    private static ExplainRequestOptions Windows(bool allTargets = true) => LongTexts.WindowsRequest(Text, allTargets: allTargets);
 
     [Fact]
     public async Task Explain_EachClass_CoversTheTextAndEqualsTheWindowsExplanationOfThatClass()

@@ -11,19 +11,13 @@ namespace BertIgGrpc.Engine.Tests.Attribution;
 /// </summary>
 public class LongTextWindowsTests
 {
-    private const int MaxTokens = 40;
+    private const int MaxTokens = LongTexts.WindowsModelMaxTokens;
     private static readonly string Text = LongTexts.OfTokens(1500);
 
     private static (ExplainerModel Model, CubicTestRuntime Runtime) Create(BertIgLimitsOptions? limits = null, long bytesPerToken = 0)
-        => CubicTestModel.Create(new RuntimeSettings { Limits = limits ?? new BertIgLimitsOptions { MaxTokenSteps = 0 } }, bytesPerToken, MaxTokens);
+        => LongTexts.WindowsModel(limits, bytesPerToken);
 
-    private static ExplainRequestOptions Windows(string text = "", int steps = 4) => new()
-    {
-        Text = text.Length == 0 ? Text : text,
-        Steps = steps,
-        Method = IntegrationMethod.RiemannMiddle,
-        LongText = LongTextMode.Windows,
-    };
+    private static ExplainRequestOptions Windows(string text = "", int steps = 4) => LongTexts.WindowsRequest(text.Length == 0 ? Text : text, steps);
 
     [Fact]
     public async Task Explain_1500Tokens_EveryTokenAttributedWithOffsetsIntoTheText()

@@ -1,4 +1,6 @@
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
+using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Tests.Tokenization;
 
 namespace BertIgGrpc.Engine.Tests.Attribution;
@@ -14,6 +16,23 @@ internal static class LongTexts
         "Still, the cinematography is breathtaking and the ending is genuinely moving!",
         "Critics called it overwrought, but audiences adored its melodramatic flourishes.",
     ];
+
+    /// <summary>The token limit of <see cref="WindowsModel"/>: small, so that a 1,500-token text makes dozens of windows.</summary>
+    public const int WindowsModelMaxTokens = 40;
+
+    /// <summary>A <see cref="CubicTestModel"/> of <see cref="WindowsModelMaxTokens"/> tokens; no token-steps limit unless <paramref name="limits"/> says.</summary>
+    public static (ExplainerModel Model, CubicTestRuntime Runtime) WindowsModel(BertIgLimitsOptions? limits = null, long bytesPerToken = 0)
+        => CubicTestModel.Create(new RuntimeSettings { Limits = limits ?? new BertIgLimitsOptions { MaxTokenSteps = 0 } }, bytesPerToken, WindowsModelMaxTokens);
+
+    /// <summary>A LONG_TEXT_WINDOWS request: Riemann middle, <paramref name="steps"/> steps.</summary>
+    public static ExplainRequestOptions WindowsRequest(string text, int steps = 4, bool allTargets = false) => new()
+    {
+        Text = text,
+        Steps = steps,
+        Method = IntegrationMethod.RiemannMiddle,
+        LongText = LongTextMode.Windows,
+        AllTargets = allTargets,
+    };
 
     /// <summary>A text of about <paramref name="tokens"/> MiniLM tokens (at least that many), sentences cycled with a running number.</summary>
     public static string OfTokens(int tokens)
