@@ -52,7 +52,8 @@ readme_says() { grep -qF -- "$1" "$clone/README.md" || fail "README.md no longer
 run_expecting() {
   local command="$1" directory="$2" expected="$3" output
   echo "\$ $command"
-  output="$(cd "$directory" && timeout 600 bash -c "$command" 2>&1)" || { echo "$output"; fail "'$command' failed"; }
+  # bash -e: a failing line of a multi-line example fails the example (not only its last line).
+  output="$(cd "$directory" && timeout 600 bash -e -c "$command" 2>&1)" || { echo "$output"; fail "'$command' failed"; }
   echo "$output" | tail -n 15
   grep -qF -- "$expected" <<<"$output" || fail "'$command' did not print '$expected'"
 }
