@@ -34,7 +34,15 @@ cleanup() {
 trap cleanup EXIT
 
 step() { printf '\n== newcomer: %s\n' "$*"; }
-fail() { echo "newcomer-test: $*" >&2; exit 1; }
+# On failure, also show whether the quick-start server still runs and the end of its log (the log is deleted with $work).
+fail() {
+  echo "newcomer-test: $*" >&2
+  if [[ -n ${server_pid:-} && -f $work/server.log ]]; then
+    echo "newcomer-test: the server (pid $server_pid) $(kill -0 "$server_pid" 2>/dev/null && echo "still runs" || echo "has exited"); the end of its log:" >&2
+    tail -n 40 "$work/server.log" >&2
+  fi
+  exit 1
+}
 
 # Prints the first fenced block of language $1 whose text contains $2 (fixed string).
 readme_block() {
@@ -85,8 +93,8 @@ done <<<"$quick_start"
 step "waiting for the server (build, first-start model build, SERVING)"
 deadline=$((SECONDS + 900))
 until [[ "$(curl -fsS http://127.0.0.1:8080/healthz 2>/dev/null)" == "Healthy" ]]; do
-  kill -0 "$server_pid" 2>/dev/null || { tail -n 40 "$work/server.log"; fail "the server exited"; }
-  ((SECONDS < deadline)) || { tail -n 40 "$work/server.log"; fail "the server did not become healthy within 15 minutes"; }
+  kill -0 "$server_pid" 2>/dev/null || fail "the server exited"
+  ((SECONDS < deadline)) || fail "the server did not become healthy within 15 minutes"
   sleep 1
 done
 
