@@ -1,5 +1,4 @@
 using BertIgGrpc.Engine.Attribution;
-using BertIgGrpc.Engine.Tokenization;
 
 namespace BertIgGrpc.Engine.Execution;
 
@@ -29,15 +28,6 @@ internal sealed class PredictBatcher(
 
     /// <summary>Gets whether predictions share runs (a negative wait turns that off: each call runs its own texts).</summary>
     public bool Shares => waitMs >= 0;
-
-    /// <summary>Returns the logits <c>[classes]</c> of every text, in order.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    /// <exception cref="ObjectDisposedException">The model was disposed before the texts ran.</exception>
-    public Task<float[][]> LogitsAsync(IReadOnlyList<EncodedText> texts, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        return LogitsAsync(texts.Select(t => t.Ids).ToArray(), texts.Select(t => t.TokenTypeIds).ToArray(), cancellationToken);
-    }
 
     /// <summary>Returns the logits <c>[classes]</c> of every row (its ids and token types, one length per row), in order.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>

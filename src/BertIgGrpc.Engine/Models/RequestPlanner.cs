@@ -227,19 +227,14 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         }
 
         var faithfulness = forwardRows > 0 ? $" + {forwardRows} faithfulness rows" : "";
-        if (paths > 1 && tokens * ((long)minimumSteps * paths + forwardRows) <= limit)
-        {
-            var most = (limit / tokens - forwardRows) / paths;
-            throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-                $"all_targets on {paths} classes needs {tokens} tokens{note} x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}); "
-                + $"use at most {most} steps with all_targets for this text, explain the classes in separate requests (target_index), or send a shorter text.");
-        }
-
         if (paths > 1)
         {
+            var advice = tokens * ((long)minimumSteps * paths + forwardRows) <= limit
+                ? $"; use at most {(limit / tokens - forwardRows) / paths} steps with all_targets for this text, "
+                : ", even at the fewest steps; ";
             throw new RequestLimitExceededException("BertIg:Limits:MaxTokenSteps", figure, limit,
-                $"all_targets on {paths} classes needs {tokens} tokens{note} x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit}), "
-                + "even at the fewest steps; explain the classes in separate requests (target_index), or send a shorter text.");
+                $"all_targets on {paths} classes needs {tokens} tokens{note} x ({steps} steps x {paths} classes{faithfulness}) = {figure}, more than BertIg:Limits:MaxTokenSteps ({limit})"
+                + advice + "explain the classes in separate requests (target_index), or send a shorter text.");
         }
 
         if (tokens * ((long)minimumSteps + forwardRows) > limit)
