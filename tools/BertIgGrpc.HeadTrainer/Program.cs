@@ -52,58 +52,85 @@ var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "mode
 var vocab = EmbeddedResourceReader.Read(dll, "vocab.txt");
 var modelKey = $"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}/{MiniLmSentiment.HiddenOutput}";
 
-float[][] features;
-using (var embedder = new Embedder(encoder, vocab, MiniLmSentiment.HiddenOutput))
-{
-    // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
-    // re-encode the lexicon sentences.
-    features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey)];
-}
-
 var labels = examples.Select(e => e.Label).ToArray();
 
 // No class balancing: with the phrase-level sentences, balancing the classes measured worse on both validation sets
 // (109/120 and 75/120 against 111/120 and 80/120 without it).
 var weights = examples.Select(e => e.Weight).ToArray();
 
-// 5-fold cross-validation grouped by lexicon entry (idioms by idiom), so held-out folds contain unseen words.
-var groups = examples.Select(e => e.Group).Distinct().ToArray();
-new Random(Seed).Shuffle(groups);
-var foldOf = groups.Select((g, i) => (g, i % 5)).ToDictionary(t => t.g, t => t.Item2);
-// The five fold models and the final one are independent, so they train side by side; each is deterministic.
-// --quick trains the final model only (for trying settings; the metrics then report no cross-validation).
-var quick = Environment.GetCommandLineArgs().Contains("--quick");
-var fits = Enumerable.Range(quick ? 5 : 0, quick ? 1 : 6).AsParallel().AsOrdered().WithDegreeOfParallelism(6).Select(fold =>
+var tune = Environment.GetCommandLineArgs().Contains("--tune-top-layer");
+var tuneOptions = new TuningOptions(Rank: int.Parse(ArgValue("--rank") ?? "4", inv), Epochs: int.Parse(ArgValue("--tune-epochs") ?? "3", inv), BatchSize: 32,
+    LearningRate: double.Parse(ArgValue("--lr") ?? "1e-3", inv), HeadLearningRate: double.Parse(ArgValue("--head-lr") ?? "2e-4", inv), Seed: Seed, Threads: 2);
+var tuneLexicon = int.Parse(ArgValue("--tune-lexicon") ?? "6000", inv);
+string headJson;
+double cvAccuracy = double.NaN, cvLexiconAccuracy = double.NaN, trainAccuracy;
+int tuneCount = 0;
+if (tune)
 {
-    var train = Enumerable.Range(0, examples.Count).Where(i => fold == 5 || foldOf[examples[i].Group] != fold).ToArray();
-    var model = TokenMlp.Fit(train.Select(i => features[i]).ToArray(), train.Select(i => labels[i]).ToArray(), train.Select(i => weights[i]).ToArray(), TokenUnits, HiddenUnits, Lambda, Epochs, Seed, e => Console.Error.WriteLine($"{(fold == 5 ? "final model" : $"fold {fold}")}: epoch {e}/{Epochs}"));
-    Console.Error.WriteLine(fold == 5 ? "final model: done" : $"fold {fold}: done");
-    return model;
-}).ToArray();
-fits = quick ? [null!, null!, null!, null!, null!, fits[0]] : fits;
-double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0;
-for (var i = 0; i < (quick ? 0 : examples.Count); i++)
+    // Fine-tunes the top encoder layer (low-rank deltas) and the head, starting from the head now in --init (default: the shipped one).
+    var baseHead = LinearHead.Parse(File.ReadAllBytes(ArgValue("--init") ?? headPath));
+    var subset = TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneLexicon, Seed);
+    subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
+    tuneCount = subset.Length;
+    var monitor = validationFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f)))).ToList();
+    var (graph, theta, accuracy) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
+        [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
+    var (tw, tb, w, b) = graph.Head(theta);
+    headJson = HeadJson(tw, tb, null, null, w, b, graph.Deltas(theta));
+    trainAccuracy = accuracy;
+}
+else
 {
-    var right = (fits[foldOf[examples[i].Group]].Score(features[i]) > 0 ? 1 : 0) == labels[i] ? weights[i] : 0;
-    cvCorrect += right;
-    cvTotal += weights[i];
-    if (i < lexiconExamples.Count)
+    float[][] features;
+    using (var embedder = new Embedder(encoder, vocab, MiniLmSentiment.HiddenOutput))
     {
-        cvLexiconCorrect += right;
-        cvLexiconTotal += weights[i];
+        // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
+        // re-encode the lexicon sentences.
+        features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey)];
     }
+
+
+
+    // 5-fold cross-validation grouped by lexicon entry (idioms by idiom), so held-out folds contain unseen words.
+    var groups = examples.Select(e => e.Group).Distinct().ToArray();
+    new Random(Seed).Shuffle(groups);
+    var foldOf = groups.Select((g, i) => (g, i % 5)).ToDictionary(t => t.g, t => t.Item2);
+    // The five fold models and the final one are independent, so they train side by side; each is deterministic.
+    // --quick trains the final model only (for trying settings; the metrics then report no cross-validation).
+    var quick = Environment.GetCommandLineArgs().Contains("--quick");
+    var fits = Enumerable.Range(quick ? 5 : 0, quick ? 1 : 6).AsParallel().AsOrdered().WithDegreeOfParallelism(6).Select(fold =>
+    {
+        var train = Enumerable.Range(0, examples.Count).Where(i => fold == 5 || foldOf[examples[i].Group] != fold).ToArray();
+        var model = TokenMlp.Fit(train.Select(i => features[i]).ToArray(), train.Select(i => labels[i]).ToArray(), train.Select(i => weights[i]).ToArray(), TokenUnits, HiddenUnits, Lambda, Epochs, Seed, e => Console.Error.WriteLine($"{(fold == 5 ? "final model" : $"fold {fold}")}: epoch {e}/{Epochs}"));
+        Console.Error.WriteLine(fold == 5 ? "final model: done" : $"fold {fold}: done");
+        return model;
+    }).ToArray();
+    fits = quick ? [null!, null!, null!, null!, null!, fits[0]] : fits;
+    double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0;
+    for (var i = 0; i < (quick ? 0 : examples.Count); i++)
+    {
+        var right = (fits[foldOf[examples[i].Group]].Score(features[i]) > 0 ? 1 : 0) == labels[i] ? weights[i] : 0;
+        cvCorrect += right;
+        cvTotal += weights[i];
+        if (i < lexiconExamples.Count)
+        {
+            cvLexiconCorrect += right;
+            cvLexiconTotal += weights[i];
+        }
+    }
+
+    cvAccuracy = cvCorrect / cvTotal;
+    cvLexiconAccuracy = cvLexiconCorrect / cvLexiconTotal;
+    Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2})");
+    var mlp = fits[5];
+    trainAccuracy = Enumerable.Range(0, examples.Count).Count(i => (mlp.Score(features[i]) > 0 ? 1 : 0) == labels[i]) / (double)examples.Count;
+
+    // Two logits whose difference is the binary score: softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)].
+    var rows = new[] { mlp.V.Select(v => -v / 2).ToArray(), mlp.V.Select(v => v / 2).ToArray() };
+    var biases = new[] { -mlp.D / 2, mlp.D / 2 };
+    headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 }
 
-var cvAccuracy = cvCorrect / cvTotal;
-var cvLexiconAccuracy = cvLexiconCorrect / cvLexiconTotal;
-Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2})");
-var mlp = fits[5];
-var trainAccuracy = Enumerable.Range(0, examples.Count).Count(i => (mlp.Score(features[i]) > 0 ? 1 : 0) == labels[i]) / (double)examples.Count;
-
-// Two logits whose difference is the binary score: softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)].
-var rows = new[] { mlp.V.Select(v => -v / 2).ToArray(), mlp.V.Select(v => v / 2).ToArray() };
-var biases = new[] { -mlp.D / 2, mlp.D / 2 };
-var headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 Directory.CreateDirectory(Path.GetDirectoryName(headPath)!);
 File.WriteAllText(headPath, headJson, new UTF8Encoding(false));
 Console.Error.WriteLine($"wrote {headPath}");
@@ -193,7 +220,7 @@ Console.WriteLine(md.ToString());
 var seedsOk = seedSentences.Select((_, i) => Argmax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
 return valAccuracy[0] >= 0.9 && seedsOk ? 0 : 1;
 
-string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b)
+string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b, IReadOnlyList<LowRankDelta>? deltas = null)
 {
     var sb = new StringBuilder();
     sb.Append("{\n");
@@ -211,6 +238,13 @@ string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] 
     if (hw is not null)
     {
         AppendLayer(sb, "hidden", hw, hb!);
+    }
+
+    if (deltas is { Count: > 0 })
+    {
+        sb.Append(inv, $"  \"{LowRankDelta.JsonProperty}\": [\n");
+        sb.Append(string.Join(",\n", deltas.Select(d => "    " + d.ToJson())));
+        sb.Append("\n  ],\n");
     }
 
     sb.Append(inv, $"  \"weight_shape\": [{w.Length}, {w[0].Length}],\n");
