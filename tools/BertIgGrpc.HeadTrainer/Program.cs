@@ -17,6 +17,9 @@ var TokenUnits = int.Parse(ArgValue("--units") ?? "64", CultureInfo.InvariantCul
 var HiddenUnits = int.Parse(ArgValue("--hidden") ?? "0", CultureInfo.InvariantCulture);
 var Epochs = int.Parse(ArgValue("--epochs") ?? "8", CultureInfo.InvariantCulture);
 const double Lambda = 1e-4;
+// Real labelled review sentences (LabelledSentences.cs): which UCI sources, and each sentence's sample weight.
+var uciSources = (ArgValue("--uci") ?? "imdb").Split(',', StringSplitOptions.RemoveEmptyEntries);
+var uciWeight = double.Parse(ArgValue("--uci-weight") ?? "1", CultureInfo.InvariantCulture);
 
 string[] seedSentences =
 [
@@ -39,13 +42,17 @@ var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
 string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv"];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
 var composed = Compositions.Build(entries, Seed, validationTexts);
-var examples = lexiconExamples.Concat(composed).ToList();
+Console.Error.WriteLine($"Fetching {LabelledSentences.PackageName}@{LabelledSentences.PackageVersion} ({string.Join(", ", uciSources)}) from npm ...");
+var labelled = LabelledSentences.Fetch(uciSources);
+var uciBySource = labelled.Select(l => l.Examples(validationTexts, uciWeight)).ToList();
+var uci = uciBySource.SelectMany(e => e).ToList();
+var examples = lexiconExamples.Concat(composed).Concat(uci).ToList();
 if (ArgValue("--dump") is { } dumpFile)
 {
     File.WriteAllLines(dumpFile, examples.Select(e => $"{MiniLmSentiment.Labels[e.Label]}\t{e.Text}"));
 }
 
-Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences");
+Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences + {uci.Count} labelled review sentences");
 
 var dll = MiniLmSentiment.DefaultEncoderDllPath;
 var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "model.onnx"));
@@ -63,8 +70,9 @@ var tuneOptions = new TuningOptions(Rank: int.Parse(ArgValue("--rank") ?? "4", i
     LearningRate: double.Parse(ArgValue("--lr") ?? "1e-3", inv), HeadLearningRate: double.Parse(ArgValue("--head-lr") ?? "2e-4", inv), Seed: Seed, Threads: 2);
 var tuneLexicon = int.Parse(ArgValue("--tune-lexicon") ?? "6000", inv);
 string headJson;
-double cvAccuracy = double.NaN, cvLexiconAccuracy = double.NaN, trainAccuracy;
+double cvAccuracy = double.NaN, cvLexiconAccuracy = double.NaN, cvUciAccuracy = double.NaN, trainAccuracy;
 int tuneCount = 0;
+List<string> tuneLog = [];
 if (tune)
 {
     // Fine-tunes the top encoder layer (low-rank deltas) and the head, starting from the head now in --init (default: the shipped one).
@@ -72,12 +80,18 @@ if (tune)
     var subset = TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneLexicon, Seed);
     subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
     tuneCount = subset.Length;
-    var monitor = validationFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f)))).ToList();
-    var (graph, theta, accuracy) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
+    // A seeded fifth of the labelled review sentences is held out of tuning and reported with the validation sets.
+    var uciIndices = Enumerable.Range(lexiconExamples.Count + composed.Count, uci.Count).ToArray();
+    new Random(Seed + 1).Shuffle(uciIndices);
+    var heldOut = uciIndices.Take(uci.Count / 5).Order().ToArray();
+    subset = [.. subset.Except(heldOut)];
+    tuneCount = subset.Length;
+    var monitor = validationFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
+        .Append(($"labelled review sentences held out ({heldOut.Length})", heldOut.Select(i => (labels[i], examples[i].Text)).ToList())).ToList();
+    (var graph, var theta, trainAccuracy, tuneLog) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
         [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
     var (tw, tb, w, b) = graph.Head(theta);
     headJson = HeadJson(tw, tb, null, null, w, b, graph.Deltas(theta));
-    trainAccuracy = accuracy;
 }
 else
 {
@@ -86,10 +100,9 @@ else
     {
         // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
         // re-encode the lexicon sentences.
-        features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey)];
+        features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey),
+            .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey)];
     }
-
-
 
     // 5-fold cross-validation grouped by lexicon entry (idioms by idiom), so held-out folds contain unseen words.
     var groups = examples.Select(e => e.Group).Distinct().ToArray();
@@ -106,7 +119,7 @@ else
         return model;
     }).ToArray();
     fits = quick ? [null!, null!, null!, null!, null!, fits[0]] : fits;
-    double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0;
+    double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0, cvUciCorrect = 0, cvUciTotal = 0;
     for (var i = 0; i < (quick ? 0 : examples.Count); i++)
     {
         var right = (fits[foldOf[examples[i].Group]].Score(features[i]) > 0 ? 1 : 0) == labels[i] ? weights[i] : 0;
@@ -117,11 +130,17 @@ else
             cvLexiconCorrect += right;
             cvLexiconTotal += weights[i];
         }
+        else if (i >= lexiconExamples.Count + composed.Count)
+        {
+            cvUciCorrect += right;
+            cvUciTotal += weights[i];
+        }
     }
 
     cvAccuracy = cvCorrect / cvTotal;
     cvLexiconAccuracy = cvLexiconCorrect / cvLexiconTotal;
-    Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2})");
+    cvUciAccuracy = cvUciCorrect / cvUciTotal;
+    Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2}, labelled review sentences {cvUciAccuracy:P2})");
     var mlp = fits[5];
     trainAccuracy = Enumerable.Range(0, examples.Count).Count(i => (mlp.Score(features[i]) > 0 ? 1 : 0) == labels[i]) / (double)examples.Count;
 
@@ -170,13 +189,27 @@ foreach (var lexicon in lexicons)
 }
 
 md.AppendLine(inv, $"- Merged: {entries.Count} entries (AFINN's rating wins; terms the lexicons rate with opposite signs dropped; VADER means rescaled x5/4 to AFINN's -5..5); entries rated under 2 in size dropped.");
-md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative): {lexiconExamples.Count} from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; {composed.Count} phrase-level sentences (Compositions.cs: per adjective-like entry one negation in a wider scope, two 'but'/'although' contrasts where the second clause decides, and for positive words one comparison with another film; {Phrases.Idioms.Count} stock idioms from Phrases.cs in several frames and contrasts); seed {Seed}.");
+md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative): {lexiconExamples.Count} from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; {composed.Count} phrase-level sentences (Compositions.cs: per adjective-like entry one negation in a wider scope, two 'but'/'although' contrasts where the second clause decides, and for positive words one comparison with another film; {Phrases.Idioms.Count} stock idioms from Phrases.cs in several frames and contrasts); {uci.Count} labelled review sentences (below); seed {Seed}.");
+foreach (var (l, k) in labelled.Select((l, k) => (l, k)))
+{
+    md.AppendLine(inv, $"- Labelled review sentences: UCI Sentiment Labelled Sentences (Kotzias et al. 2015, CC BY 4.0), {l.Source}, as npm `{l.Package}@{l.Version}` ({l.License}, tarball sha256 `{l.TarballSha256}`) ships them in `test/fixtures/{l.Source}.json`: {l.Sentences.Count} distinct sentences, {uciBySource[k].Count} trained on (those equal to a validation sentence dropped), sample weight {uciWeight.ToString("R", inv)}.");
+}
+
 md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, every token's state (the encoder graph itself, run by ONNX Runtime; the encoder is frozen).");
 md.AppendLine();
 md.AppendLine("## Training");
 md.AppendLine(inv, $"Head: a token layer `u_t = tanh(state_t · Tᵀ + b_t)` with {TokenUnits} units on every token, `pooled` = the mean of the `u_t` over the attention mask (so a word's contextual state, e.g. 'good' after 'not', is scored in its context){(HiddenUnits > 0 ? $", then `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units" : "")}, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread per model, float32 with 8-lane sums (the same features give the same bytes).");
 md.AppendLine();
-md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}).");
+if (tune)
+{
+    md.AppendLine(inv, $"**Top encoder layer fine-tuned** (`--tune-top-layer`, TopLayerTuning.cs, AdapterGraph.cs): rank-{tuneOptions.Rank} deltas `W + A·B` on the last layer's six weight matrices (query, key, value, attention output, FFN in, FFN out; stored in the head JSON as `encoder_deltas`, added to the encoder's weights when the model is composed) and the head above, trained together from the head in `--init` (B = 0 at the start, so step 0 is that model) on {tuneCount} sentences ({tuneLexicon} sampled lexicon template sentences, every phrase-level sentence, the labelled review sentences but a held-out fifth): weighted cross-entropy, gradients by the engine's GradientGraphBuilder on the layer's ONNX graph, Adam (lr {tuneOptions.LearningRate.ToString("R", inv)} for the deltas, {tuneOptions.HeadLearningRate.ToString("R", inv)} for the head, batches of {tuneOptions.BatchSize}, {tuneOptions.Epochs} epochs, seeded shuffle), ONNX Runtime with {tuneOptions.Threads} threads. No cross-validation (too slow on CPU); accuracies during tuning (the training graph's own forward pass):");
+    md.AppendLine();
+    tuneLog.ForEach(l => md.AppendLine("    " + l));
+}
+else
+{
+    md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}; labelled review sentences alone, each its own group: {cvUciAccuracy:P2}).");
+}
 md.AppendLine();
 md.AppendLine(inv, $"Training accuracy: {trainAccuracy:P2}.");
 md.AppendLine();
@@ -224,12 +257,14 @@ string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] 
 {
     var sb = new StringBuilder();
     sb.Append("{\n");
-    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = {(hw is null ? "pooled" : "tanh(pooled @ hidden_weight.T + hidden_bias)")} @ weight.T + bias, pooled = mean over the attention mask of tanh(state @ token_weight.T + token_bias) for every all-MiniLM-L6-v2 last_hidden_state token state. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms; see its METRICS.md.\",\n");
+    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = {(hw is null ? "pooled" : "tanh(pooled @ hidden_weight.T + hidden_bias)")} @ weight.T + bias, pooled = mean over the attention mask of tanh(state @ token_weight.T + token_bias) for every all-MiniLM-L6-v2 last_hidden_state token state. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms{(uci.Count > 0 ? $", and UCI labelled review sentences ({string.Join(", ", uciSources)})" : "")}; see its METRICS.md.\",\n");
     sb.Append(inv, $"  \"labels\": [\"{MiniLmSentiment.Labels[0]}\", \"{MiniLmSentiment.Labels[1]}\"],\n");
     sb.Append(inv, $"  \"encoder\": \"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}\",\n");
     sb.Append("  \"sources\": [\n");
-    sb.Append(string.Join(",\n", lexicons.Select(l => string.Create(inv,
-        $"    {{\"package\": \"{l.Package}\", \"version\": \"{l.Version}\", \"registry\": \"npm\", \"license\": \"{l.License}\", \"tarball_sha256\": \"{l.TarballSha256}\", \"use\": \"head training data\"}}"))));
+    sb.Append(string.Join(",\n", lexicons.Select(l => (l.Package, l.Version, l.License, l.TarballSha256, Use: "head training data (lexicon)"))
+        .Concat(labelled.Take(1).Select(l => (l.Package, l.Version, License: $"{l.License}; the UCI Sentiment Labelled Sentences are CC BY 4.0", l.TarballSha256, Use: $"head training data (UCI labelled sentences: {string.Join(", ", uciSources)})")))
+        .Select(l => string.Create(inv,
+        $"    {{\"package\": \"{l.Package}\", \"version\": \"{l.Version}\", \"registry\": \"npm\", \"license\": \"{l.License}\", \"tarball_sha256\": \"{l.TarballSha256}\", \"use\": \"{l.Use}\"}}"))));
     sb.Append("\n  ],\n");
     sb.Append(inv, $"  \"seed\": {Seed},\n");
     sb.Append(inv, $"  \"lambda\": {Lambda.ToString("R", inv)},\n");

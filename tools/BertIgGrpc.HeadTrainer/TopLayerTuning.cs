@@ -20,7 +20,7 @@ internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double
 /// </summary>
 internal static class TopLayerTuning
 {
-    public static (AdapterGraph Graph, float[] Theta, double TrainAccuracy) Run(
+    public static (AdapterGraph Graph, float[] Theta, double TrainAccuracy, List<string> Log) Run(
         ModelProto encoder, byte[] vocab, string hiddenOutput, LinearHead head, IReadOnlyList<string> texts, int[] labels, double[] weights,
         string? cacheDir, string modelKey, IReadOnlyList<(string Name, List<(int Label, string Text)> Rows)> monitor, TuningOptions o)
     {
@@ -35,6 +35,7 @@ internal static class TopLayerTuning
         }
 
         var theta = graph.Initial(head, o.Seed);
+        var log = new List<string>();
         var probe = Feeds(graph.LayerInput, states, [0, 1, 2], theta, null);
         var info = ShapeProbe.Run(graph.Forward, probe.ToDictionary(p => p.Name, p => p.Value));
         foreach (var f in probe) f.Value.Dispose();
@@ -44,7 +45,7 @@ internal static class TopLayerTuning
         using var forward = new InferenceSession(OnnxModelFile.ToBytes(graph.Forward), options);
 
         CheckGradient(session, forward, graph, states, labels, theta);
-        Report(forward, graph, theta, monitor, monitorStates, "step 0");
+        log.Add(Report(forward, graph, theta, monitor, monitorStates, "step 0"));
         var (m, v) = (new double[theta.Length], new double[theta.Length]);
         var random = new Random(o.Seed);
         var order = Enumerable.Range(0, texts.Count).ToArray();
@@ -85,13 +86,14 @@ internal static class TopLayerTuning
             }
 
             Console.Error.WriteLine($"epoch {epoch + 1}/{o.Epochs}: loss {loss / seen:F4}, train acc (during the epoch) {correct / order.Length:P2}, {clock.Elapsed.TotalSeconds:F0} s");
-            Report(forward, graph, theta, monitor, monitorStates, $"epoch {epoch + 1}");
+            log.Add(Report(forward, graph, theta, monitor, monitorStates, $"epoch {epoch + 1} (loss {loss / seen:F4})"));
         }
 
         var p = Predict(forward, graph.LayerInput, states, theta);
         var trainAccuracy = labels.Where((y, i) => (p[i] > 0.5 ? 1 : 0) == y).Count() / (double)labels.Length;
         Console.Error.WriteLine($"tuning: {clock.Elapsed.TotalSeconds:F0} s, training accuracy {trainAccuracy:P2}");
-        return (graph, theta, trainAccuracy);
+        log.Add($"tuning time {clock.Elapsed.TotalSeconds:F0} s; training accuracy after tuning {trainAccuracy:P2}");
+        return (graph, theta, trainAccuracy, log);
     }
 
     // The engine's gradient against central differences of the loss, at a few head and B coordinates (A's gradient is 0 while B = 0).
@@ -157,14 +159,16 @@ internal static class TopLayerTuning
         return result;
     }
 
-    private static void Report(InferenceSession forward, AdapterGraph graph, float[] theta, IReadOnlyList<(string Name, List<(int Label, string Text)> Rows)> monitor, List<float[][]> states, string when)
+    private static string Report(InferenceSession forward, AdapterGraph graph, float[] theta, IReadOnlyList<(string Name, List<(int Label, string Text)> Rows)> monitor, List<float[][]> states, string when)
     {
         var parts = monitor.Select((set, k) =>
         {
             var p = Predict(forward, graph.LayerInput, states[k], theta);
             return $"{set.Name} {set.Rows.Where((r, i) => (p[i] > 0.5 ? 1 : 0) == r.Label).Count()}/{set.Rows.Count}";
         });
-        Console.Error.WriteLine($"  {when}: {string.Join(", ", parts)}");
+        var line = $"{when}: {string.Join(", ", parts)}";
+        Console.Error.WriteLine("  " + line);
+        return line;
     }
 
     // Adam (beta 0.9, 0.999), one learning rate for the adapters and one for the head.
