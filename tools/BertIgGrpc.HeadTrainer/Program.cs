@@ -5,6 +5,7 @@ using BertIgGrpc.Engine.Models.DefaultModel;
 using BertIgGrpc.Engine.Onnx;
 using BertIgGrpc.Engine.Onnx.Proto;
 using BertIgGrpc.HeadTrainer;
+using static BertIgGrpc.HeadTrainer.Cli;
 
 // Trains the default model's sentiment head. Usage (from the repo root):
 //   dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer [-- --cache DIR]
@@ -66,25 +67,19 @@ var labels = examples.Select(e => e.Label).ToArray();
 var weights = examples.Select(e => e.Weight).ToArray();
 
 var tune = Environment.GetCommandLineArgs().Contains("--tune-top-layer");
-var tuneOptions = new TuningOptions(Rank: int.Parse(ArgValue("--rank") ?? "4", inv), Epochs: int.Parse(ArgValue("--tune-epochs") ?? "3", inv), BatchSize: 32,
-    LearningRate: double.Parse(ArgValue("--lr") ?? "1e-3", inv), HeadLearningRate: double.Parse(ArgValue("--head-lr") ?? "2e-4", inv), Seed: Seed, Threads: 2);
-var tuneLexicon = int.Parse(ArgValue("--tune-lexicon") ?? "6000", inv);
-string headJson;
+var tuneOptions = TuningOptions.FromArgs(Seed);
+string headJson, initSha = "";
 double cvAccuracy = double.NaN, cvLexiconAccuracy = double.NaN, cvUciAccuracy = double.NaN, trainAccuracy;
 int tuneCount = 0;
 List<string> tuneLog = [];
 if (tune)
 {
     // Fine-tunes the top encoder layer (low-rank deltas) and the head, starting from the head now in --init (default: the shipped one).
-    var baseHead = LinearHead.Parse(File.ReadAllBytes(ArgValue("--init") ?? headPath));
-    var subset = TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneLexicon, Seed);
+    (var baseHead, initSha) = TopLayerTuning.ReadInitHead(ArgValue("--init") ?? headPath);
+    // Tuning set: sampled lexicon sentences, all phrase-level ones, the labelled review sentences but a seeded held-out fifth.
+    var heldOut = TopLayerTuning.HoldOut(lexiconExamples.Count + composed.Count, uci.Count, Seed);
+    int[] subset = [.. TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneOptions.LexiconSentences, Seed).Except(heldOut)];
     subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
-    tuneCount = subset.Length;
-    // A seeded fifth of the labelled review sentences is held out of tuning and reported with the validation sets.
-    var uciIndices = Enumerable.Range(lexiconExamples.Count + composed.Count, uci.Count).ToArray();
-    new Random(Seed + 1).Shuffle(uciIndices);
-    var heldOut = uciIndices.Take(uci.Count / 5).Order().ToArray();
-    subset = [.. subset.Except(heldOut)];
     tuneCount = subset.Length;
     var monitor = validationFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
         .Append(($"labelled review sentences held out ({heldOut.Length})", heldOut.Select(i => (labels[i], examples[i].Text)).ToList())).ToList();
@@ -202,7 +197,7 @@ md.AppendLine(inv, $"Head: a token layer `u_t = tanh(state_t · Tᵀ + b_t)` wit
 md.AppendLine();
 if (tune)
 {
-    md.AppendLine(inv, $"**Top encoder layer fine-tuned** (`--tune-top-layer`, TopLayerTuning.cs, AdapterGraph.cs): rank-{tuneOptions.Rank} deltas `W + A·B` on the last layer's six weight matrices (query, key, value, attention output, FFN in, FFN out; stored in the head JSON as `encoder_deltas`, added to the encoder's weights when the model is composed) and the head above, trained together from the head in `--init` (B = 0 at the start, so step 0 is that model) on {tuneCount} sentences ({tuneLexicon} sampled lexicon template sentences, every phrase-level sentence, the labelled review sentences but a held-out fifth): weighted cross-entropy, gradients by the engine's GradientGraphBuilder on the layer's ONNX graph, Adam (lr {tuneOptions.LearningRate.ToString("R", inv)} for the deltas, {tuneOptions.HeadLearningRate.ToString("R", inv)} for the head, batches of {tuneOptions.BatchSize}, {tuneOptions.Epochs} epochs, seeded shuffle), ONNX Runtime with {tuneOptions.Threads} threads. No cross-validation (too slow on CPU); accuracies during tuning (the training graph's own forward pass):");
+    md.AppendLine(TopLayerTuning.Describe(tuneOptions, tuneCount, initSha));
     md.AppendLine();
     tuneLog.ForEach(l => md.AppendLine("    " + l));
 }
@@ -299,40 +294,4 @@ void AppendLayer(StringBuilder sb, string name, float[][] w, float[] b)
     sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
     sb.Append("\n  ],\n");
     sb.Append($"  \"{name}_bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "],\n");
-}
-
-static List<(int Label, string Text)> ReadValidation(string path)
-{
-    var rows = File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'))
-        .Select(p => (Label: Array.IndexOf(MiniLmSentiment.Labels.ToArray(), p[0]), Text: p[1])).ToList();
-    return rows.Any(v => v.Label < 0) ? throw new InvalidDataException($"{path}: every label must be 'negative' or 'positive'.") : rows;
-}
-
-static int Argmax(float[] v) => v[1] > v[0] ? 1 : 0;
-
-static double[] Softmax(float[] v)
-{
-    var m = v.Max();
-    var e = v.Select(x => Math.Exp(x - m)).ToArray();
-    return e.Select(x => x / e.Sum()).ToArray();
-}
-
-static string FindRepoRoot()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "BertIgGrpc.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("Run from inside the repository (BertIgGrpc.sln not found above the current directory).");
-}
-
-static string? ArgValue(string name)
-{
-    var args = Environment.GetCommandLineArgs();
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using BertIgGrpc.Engine.Autodiff;
 using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Onnx;
@@ -9,7 +10,17 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace BertIgGrpc.HeadTrainer;
 
 /// <summary>Settings of <see cref="TopLayerTuning"/>.</summary>
-internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double LearningRate, double HeadLearningRate, int Seed, int Threads);
+internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double LearningRate, double HeadLearningRate, int Seed, int Threads, int LexiconSentences, string? CheckpointDir)
+{
+    /// <summary>The settings from the command line (--rank, --tune-epochs, --lr, --head-lr, --tune-lexicon), else the defaults.</summary>
+    public static TuningOptions FromArgs(int seed)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return new(Rank: int.Parse(Cli.ArgValue("--rank") ?? "4", inv), Epochs: int.Parse(Cli.ArgValue("--tune-epochs") ?? "3", inv), BatchSize: 32,
+            LearningRate: double.Parse(Cli.ArgValue("--lr") ?? "1e-3", inv), HeadLearningRate: double.Parse(Cli.ArgValue("--head-lr") ?? "2e-4", inv),
+            Seed: seed, Threads: 2, LexiconSentences: int.Parse(Cli.ArgValue("--tune-lexicon") ?? "6000", inv), CheckpointDir: Cli.ArgValue("--tune-checkpoint"));
+    }
+}
 
 /// <summary>
 /// Fine-tunes the top encoder layer (low-rank deltas on its six weight matrices) together with the token-layer head,
@@ -20,6 +31,8 @@ internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double
 /// </summary>
 internal static class TopLayerTuning
 {
+    private static readonly RunOptions Once = new();
+
     public static (AdapterGraph Graph, float[] Theta, double TrainAccuracy, List<string> Log) Run(
         ModelProto encoder, byte[] vocab, string hiddenOutput, LinearHead head, IReadOnlyList<string> texts, int[] labels, double[] weights,
         string? cacheDir, string modelKey, IReadOnlyList<(string Name, List<(int Label, string Text)> Rows)> monitor, TuningOptions o)
@@ -40,21 +53,23 @@ internal static class TopLayerTuning
         var info = ShapeProbe.Run(graph.Forward, probe.ToDictionary(p => p.Name, p => p.Value));
         foreach (var f in probe) f.Value.Dispose();
         var gradient = GradientGraphBuilder.Build(graph.Forward, AdapterGraph.Theta, AdapterGraph.Output, info);
-        using var options = new SessionOptions { IntraOpNumThreads = o.Threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        using var options = new SessionOptions { IntraOpNumThreads = o.Threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, EnableMemoryPattern = false, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         using var session = new InferenceSession(OnnxModelFile.ToBytes(gradient.Model), options);
         using var forward = new InferenceSession(OnnxModelFile.ToBytes(graph.Forward), options);
 
         CheckGradient(session, forward, graph, states, labels, theta);
         log.Add(Report(forward, graph, theta, monitor, monitorStates, "step 0"));
         var (m, v) = (new double[theta.Length], new double[theta.Length]);
-        var random = new Random(o.Seed);
         var order = Enumerable.Range(0, texts.Count).ToArray();
         long step = 0;
         var clock = Stopwatch.StartNew();
         double correct = 0;
-        for (var epoch = 0; epoch < o.Epochs; epoch++)
+        // Each epoch's shuffle has its own seed and its end is checkpointed (theta and Adam's moments), so a run that
+        // stops (ONNX Runtime crashed once in a long run here) resumes with --tune-checkpoint DIR to the same bytes.
+        var first = Checkpoint.Load(o.CheckpointDir, theta, m, v, out step);
+        for (var epoch = first; epoch < o.Epochs; epoch++)
         {
-            random.Shuffle(order);
+            new Random(o.Seed + (1000 * (epoch + 1))).Shuffle(order);
             double loss = 0, seen = 0;
             correct = 0;
             for (var start = 0; start < order.Length; start += o.BatchSize)
@@ -64,7 +79,7 @@ internal static class TopLayerTuning
                 var seed = new float[batch.Length * 2];
                 for (var r = 0; r < batch.Length; r++) seed[(r * 2) + labels[batch[r]]] = (float)(-weights[batch[r]] / total);
                 var feeds = Feeds(graph.LayerInput, states, batch, theta, seed);
-                using (var results = session.Run(new RunOptions(), feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [gradient.LogitsOutput, gradient.GradientOutput]))
+                using (var results = session.Run(Once, feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [gradient.LogitsOutput, gradient.GradientOutput]))
                 {
                     var logp = results[0].GetTensorDataAsSpan<float>();
                     for (var r = 0; r < batch.Length; r++)
@@ -86,6 +101,7 @@ internal static class TopLayerTuning
             }
 
             Console.Error.WriteLine($"epoch {epoch + 1}/{o.Epochs}: loss {loss / seen:F4}, train acc (during the epoch) {correct / order.Length:P2}, {clock.Elapsed.TotalSeconds:F0} s");
+            Checkpoint.Save(o.CheckpointDir, epoch + 1, theta, m, v, step);
             log.Add(Report(forward, graph, theta, monitor, monitorStates, $"epoch {epoch + 1} (loss {loss / seen:F4})"));
         }
 
@@ -104,7 +120,7 @@ internal static class TopLayerTuning
         foreach (var r in batch) seed[(r * 2) + labels[r]] = -1f / batch.Length;
         var feeds = Feeds(graph.LayerInput, states, batch, theta, seed);
         float[] grad;
-        using (var results = session.Run(new RunOptions(), feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [GradientGraphBuilder.GradientName]))
+        using (var results = session.Run(Once, feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [GradientGraphBuilder.GradientName]))
         {
             grad = results[0].GetTensorDataAsSpan<float>().ToArray();
         }
@@ -131,6 +147,28 @@ internal static class TopLayerTuning
         }
     }
 
+    /// <summary>The METRICS.md paragraph on the tuning.</summary>
+    public static string Describe(TuningOptions o, int count, string initSha) => string.Create(CultureInfo.InvariantCulture,
+        $"**Top encoder layer fine-tuned** (`--tune-top-layer`, TopLayerTuning.cs, AdapterGraph.cs): rank-{o.Rank} deltas `W + A·B` on the last layer's six weight matrices (query, key, value, attention output, FFN in, FFN out; stored in the head JSON as `encoder_deltas`, added to the encoder's weights when the model is composed) and the head above, trained together from the head in `--init` (sha256 `{initSha}`; B = 0 at the start, so step 0 is that model) on {count} sentences ({o.LexiconSentences} sampled lexicon template sentences, every phrase-level sentence, the labelled review sentences but a held-out fifth): weighted cross-entropy, gradients by the engine's GradientGraphBuilder on the layer's ONNX graph, Adam (lr {o.LearningRate:R} for the deltas, {o.HeadLearningRate:R} for the head, batches of {o.BatchSize}, {o.Epochs} epochs, seeded shuffle), ONNX Runtime with {o.Threads} threads. No cross-validation (too slow on CPU); accuracies during tuning (the training graph's own forward pass):");
+
+    /// <summary>Reads the head tuning starts from and its sha256; a head that already has encoder deltas is refused (tuning would stack them).</summary>
+    public static (LinearHead Head, string Sha256) ReadInitHead(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var head = LinearHead.Parse(bytes);
+        return head.EncoderDeltas.Count > 0
+            ? throw new InvalidOperationException($"The --init head '{path}' already has encoder deltas; tune from a head without them (METRICS.md names the one used).")
+            : (head, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+    }
+
+    /// <summary>A seeded fifth of the <paramref name="count"/> sentences from <paramref name="first"/> on, held out of tuning.</summary>
+    public static int[] HoldOut(int first, int count, int seed)
+    {
+        var indices = Enumerable.Range(first, count).ToArray();
+        new Random(seed + 1).Shuffle(indices);
+        return [.. indices.Take(count / 5).Order()];
+    }
+
     /// <summary>The tuning set: every sentence after the first <paramref name="lexiconCount"/> (phrase-level and real ones) and a seeded sample of <paramref name="keep"/> lexicon template sentences.</summary>
     public static int[] Subsample(int count, int lexiconCount, int keep, int seed)
     {
@@ -147,7 +185,7 @@ internal static class TopLayerTuning
         {
             var batch = Enumerable.Range(start, Math.Min(64, states.Length - start)).ToArray();
             var feeds = Feeds(layerInput, states, batch, theta, null);
-            using (var results = forward.Run(new RunOptions(), feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [AdapterGraph.Output]))
+            using (var results = forward.Run(Once, feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [AdapterGraph.Output]))
             {
                 var logp = results[0].GetTensorDataAsSpan<float>();
                 for (var r = 0; r < batch.Length; r++) result[batch[r]] = Math.Exp(logp[(r * 2) + 1]);
