@@ -80,9 +80,11 @@ internal static class GrpcLoadBenchmark
         var model = await WaitServingAsync(new Explainer.ExplainerClient(probe), app.Services.GetRequiredService<ModelRegistry>());
         using var plain = OnnxAttributionRuntime.Create(OnnxModelFile.Load(definition.ModelPath), definition.CutTensor, definition.Output, settings, NullLogger.Instance);
         var gate = app.Services.GetRequiredService<BertIgGrpc.Server.Infrastructure.ExplanationGate>();
+        var predictAdmission = app.Services.GetRequiredService<BertIgGrpc.Server.Infrastructure.PredictAdmission>();
         var text = BenchModel.Text(tokens);
         Console.WriteLine($"Machine: {BenchModel.Machine()}; provider {model.ExecutionProvider}; {tokens} tokens; through gRPC on {address} "
-            + $"(server in this process, {gate.MaxConcurrent} concurrent + {gate.MaxQueue} queued per lane); Predict batching wait {settings.PredictBatchWaitMs} ms; "
+            + $"(server in this process, explanations {gate.MaxConcurrent} concurrent + {gate.MaxQueue} queued per lane, "
+            + $"Predict {predictAdmission.MaxTokensInFlight} tokens in flight + {predictAdmission.MaxQueue} queued); Predict batching wait {settings.PredictBatchWaitMs} ms; "
             + $"a case stops after {CaseSeconds} s");
         Console.WriteLine("| workload | callers | answered | errors | throughput (req/s) | p50 latency (ms) | p95 latency (ms) | max (ms) | plain forward (rows/s) | efficiency | load average after |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
