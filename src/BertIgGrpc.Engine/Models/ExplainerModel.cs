@@ -53,6 +53,7 @@ public sealed partial class ExplainerModel : IDisposable
         Name = definition.Name;
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
+        MaxPredictTokensInFlight = settings.Limits.ResolveMaxPredictTokensInFlight(MaxRowsPerRun(MaxTokens) * (long)MaxTokens, LayerIntegratedGradients.RunsInFlight);
         _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId, MaxRowsPerRun, PaddedLength);
         _predictBatcher = new PredictBatcher(runtime, tokenizer.PadId, MaxRowsPerRun, PaddedLength, PredictBatchSize, settings.PredictBatchWaitMs);
         CutTensor = runtime.CutTensor;
@@ -82,6 +83,12 @@ public sealed partial class ExplainerModel : IDisposable
 
     /// <summary>Gets the memory one ONNX Runtime run may take (<c>BertIg:Limits:MaxRunMemoryMB</c>), in bytes.</summary>
     public long RunMemoryBudgetBytes { get; }
+
+    /// <summary>
+    /// Gets the most tokens of Predict calls a server should compute at once on this model's account
+    /// (<c>BertIg:Limits:MaxPredictTokensInFlight</c>, or its default from the memory budget and <see cref="MaxTokens"/>).
+    /// </summary>
+    public long MaxPredictTokensInFlight { get; }
 
     /// <summary>
     /// Gets the most rows one run of <paramref name="seqLen"/> tokens may have so that its estimated activation memory
