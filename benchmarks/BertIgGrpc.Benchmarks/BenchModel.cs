@@ -8,12 +8,12 @@ namespace BertIgGrpc.Benchmarks;
 /// <summary>The default model (built on first use) and a text of an exact token length, shared by the benchmarks.</summary>
 internal static class BenchModel
 {
-    /// <summary>The default model's definition, materialised into a cache under the temp directory.</summary>
+    /// <summary>The cache under the temp directory the benchmarks (and the server <c>grpc-load</c> starts) materialise the default model into.</summary>
+    public static string CacheDirectory { get; } = Path.Combine(Path.GetTempPath(), "bertig-bench-cache");
+
+    /// <summary>The default model's definition, materialised into <see cref="CacheDirectory"/>.</summary>
     public static ModelDefinition Definition()
-    {
-        var cache = Path.Combine(Path.GetTempPath(), "bertig-bench-cache");
-        return new DefaultModelMaterializer(cache, MiniLmSentiment.DefaultEncoderDllPath, NullLogger.Instance).Materialize().Definition;
-    }
+        => new DefaultModelMaterializer(CacheDirectory, MiniLmSentiment.DefaultEncoderDllPath, NullLogger.Instance).Materialize().Definition;
 
     /// <summary>
     /// Execution provider from BERTIG_EP (auto, cuda or cpu; auto when unset) and the Predict batching wait from

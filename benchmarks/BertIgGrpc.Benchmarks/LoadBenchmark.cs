@@ -19,10 +19,10 @@ namespace BertIgGrpc.Benchmarks;
 internal static class LoadBenchmark
 {
     /// <summary>Rows of the reference forward run.</summary>
-    private const int ReferenceRows = 50;
+    internal const int ReferenceRows = 50;
 
     /// <summary>Forward passes one interpolation step is counted as (a gradient run costs about 2.1 to 2.3 forward passes).</summary>
-    private const double GradientCost = 2.2;
+    internal const double GradientCost = 2.2;
 
     public static async Task RunAsync(string[] args)
     {
@@ -76,7 +76,7 @@ internal static class LoadBenchmark
     /// Rows per second of a plain forward of <see cref="ReferenceRows"/> copies of the text: the fastest of 5 runs after a
     /// warm-up (on a shared machine the fastest run is the one least disturbed by other jobs).
     /// </summary>
-    private static double PlainForwardRowsPerSecond(OnnxAttributionRuntime plain, ExplainerModel model, string text)
+    internal static double PlainForwardRowsPerSecond(OnnxAttributionRuntime plain, ExplainerModel model, string text)
     {
         var encoded = model.Tokenizer.Encode(text, null, model.MaxTokens, truncate: false);
         var seqLen = encoded.Length;

@@ -5,7 +5,7 @@ using Grpc.Core;
 
 namespace BertIgGrpc.Server.Tests;
 
-/// <summary>Resource governance on the shared server: limits before any work, Predict admission, prompt cancellation.</summary>
+/// <summary>Resource governance on the shared server: limits before any work, Predict admission by tokens, prompt cancellation.</summary>
 [Collection(ServerCollection.Name)]
 public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -45,7 +45,41 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
     }
 
     [Fact]
-    public async Task Predict_SlotsAndQueueTaken_ReturnsResourceExhaustedBusy()
+    public async Task Predict_TokensInFlightAndQueueTaken_ReturnsResourceExhaustedNamingLimit_WhileExplanationsAreServed()
+    {
+        using var hold = server.Runtime.HoldRuns(gradients: false, predictions: true);
+
+        // 3 x 16 tokens: admitted (48 of the 64 allowed in flight); its forward run starts and is held.
+        var admitted = server.Client.PredictAsync(new PredictRequest { Texts = { Words(14), Words(14), Words(14) } }).ResponseAsync;
+        await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(48, server.PredictAdmission.TokensInFlight);
+
+        // 32 tokens do not fit the 16 left: the call waits, the only place in the queue.
+        var queued = server.Client.PredictAsync(new PredictRequest { Texts = { Words(30) } }).ResponseAsync;
+        await WaitUntilAsync(() => server.PredictAdmission.Queued == ServerFixture.MaxQueue);
+
+        // 8 tokens would fit, but calls are admitted in arrival order and the queue is full: refused at once, naming the limit.
+        var exception = await RpcAssert.ThrowsAsync(StatusCode.ResourceExhausted,
+            () => server.Client.PredictAsync(new PredictRequest { Texts = { Words(6) } }).ResponseAsync);
+        Assert.Contains("BertIg:Limits:MaxPredictTokensInFlight", exception.Status.Detail);
+        Assert.NotNull(exception.GetRpcStatus()!.GetDetail<RetryInfo>());
+        Assert.Equal(48, server.PredictAdmission.TokensInFlight);
+
+        // Explanations have slots of their own: answered while Predict calls hold every token and queue place.
+        var explained = (await server.Client.ExplainUnaryAsync(new ExplainUnaryRequest { Text = Words(6), NSteps = 8 }, deadline: DateTime.UtcNow.AddSeconds(120))).Result;
+        Assert.Equal(8, explained.NSteps);
+        Assert.False(admitted.IsCompleted);
+
+        // Released: the first call is answered, which admits the queued one.
+        hold.Release();
+        Assert.Equal(3, (await admitted).Predictions.Count);
+        Assert.Single((await queued).Predictions);
+        await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, server.PredictAdmission.TokensInFlight);
+    }
+
+    [Fact]
+    public async Task Predict_WhileExplanationSlotsAndQueueAreTaken_IsAnswered()
     {
         using var stop = new CancellationTokenSource();
         var explanations = Enumerable.Range(0, ServerFixture.MaxConcurrent + ServerFixture.MaxQueue)
@@ -53,11 +87,12 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
             .ToList();
         await WaitUntilAsync(() => server.Gate.Running == ServerFixture.MaxConcurrent && server.Gate.Queued == ServerFixture.MaxQueue);
 
+        // 5120 tokens, more than the 64 allowed in flight: admitted alone, and Predict takes no explanation slot.
         var large = new PredictRequest { Truncate = true };
-        large.Texts.AddRange(Enumerable.Repeat(Words(600), 10)); // 5120 tokens: over the small-request lane's 4096
-        var exception = await RpcAssert.ThrowsAsync(StatusCode.ResourceExhausted, () => server.Client.PredictAsync(large).ResponseAsync);
+        large.Texts.AddRange(Enumerable.Repeat(Words(600), 10));
+        Assert.Equal(10, (await server.Client.PredictAsync(large, deadline: DateTime.UtcNow.AddSeconds(120))).Predictions.Count);
 
-        Assert.Contains("busy", exception.Status.Detail, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(ServerFixture.MaxConcurrent, server.Gate.Running);
         await stop.CancelAsync();
         foreach (var call in explanations)
         {
@@ -65,7 +100,6 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
         }
 
         await server.WaitForIdleAsync(TimeSpan.FromSeconds(30));
-        Assert.Single((await server.Client.PredictAsync(new PredictRequest { Texts = { "Great." } })).Predictions);
     }
 
     [Fact]
@@ -104,7 +138,7 @@ public sealed class GovernanceTests(ServerFixture server, Xunit.Abstractions.ITe
             () => server.Client.PredictAsync(request, deadline: DateTime.UtcNow.AddSeconds(1)).ResponseAsync);
         var watch = Stopwatch.StartNew();
 
-        // Predict holds an admission slot while it computes; the slot is free once the run in flight has been stopped.
+        // Predict holds its admitted tokens while it computes; they are free once the run in flight has been stopped.
         await server.WaitForIdleAsync(TimeSpan.FromSeconds(10));
         output.WriteLine($"slot free {watch.ElapsedMilliseconds} ms after the deadline");
         Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));

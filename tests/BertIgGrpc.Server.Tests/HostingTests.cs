@@ -69,6 +69,7 @@ public sealed class HostingTests(ServerFixture server)
     [
         "bertig_grpc_requests_total", "bertig_grpc_request_duration_seconds", "bertig_explain_steps_total",
         "bertig_explain_steps_per_second", "bertig_explain_queue_depth", "bertig_explain_in_flight",
+        "bertig_predict_queue_depth", "bertig_predict_tokens_in_flight",
         "process_cpu_seconds_total", "process_start_time_seconds", "process_virtual_memory_bytes", "process_working_set_bytes",
         "process_private_memory_bytes", "process_open_handles", "process_num_threads",
         "dotnet_collection_count_total", "dotnet_total_memory_bytes",

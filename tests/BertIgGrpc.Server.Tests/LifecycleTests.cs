@@ -97,11 +97,12 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
             }
 
             // Every kind of call in flight: two streams computing (large-lane slots: 2048 steps; their gradient runs held until the
-            // shutdown signal has fired, so they are in flight by construction), a unary explanation and a Predict queued
-            // (both too large for the small-request lane).
+            // shutdown signal has fired, so they are in flight by construction), a unary explanation queued (too large for the
+            // small-request lane), and a Predict computing (admitted by tokens; its forward run held too).
             var client = new Explainer.ExplainerClient(channel);
             var gate = app.Services.GetRequiredService<ExplanationGate>();
-            using var hold = runtime!.HoldRuns();
+            var predictAdmission = app.Services.GetRequiredService<PredictAdmission>();
+            using var hold = runtime!.HoldRuns(predictions: true);
             var streams = Enumerable.Range(0, 2)
                 .Select(_ => client.Explain(new ExplainRequest { Text = "Long enough to outlive shutdown.", NSteps = 2048, InternalBatchSize = 2 }))
                 .ToList();
@@ -119,9 +120,9 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
                 client.PredictAsync(new PredictRequest { Texts = { Enumerable.Repeat(string.Join(' ', Enumerable.Repeat("queued", 600)), 10) }, Truncate = true }).ResponseAsync,
             };
             var queuedBy = DateTime.UtcNow.AddSeconds(30);
-            while (gate.Queued < queued.Count)
+            while (gate.Queued < 1 || predictAdmission.Running < 1)
             {
-                Assert.True(DateTime.UtcNow < queuedBy, $"expected {queued.Count} queued calls, got {gate.Queued}");
+                Assert.True(DateTime.UtcNow < queuedBy, $"expected 1 queued explanation and 1 Predict in flight, got {gate.Queued} and {predictAdmission.Running}");
                 await Task.Delay(10);
             }
 
@@ -162,6 +163,7 @@ public sealed class LifecycleTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(6));
             Assert.InRange(hold.Runs, 1, 4); // the runs in flight when held (two per stream); none after the signal (1024 per stream needed)
             Assert.Equal(0, app.Services.GetRequiredService<ExplanationGate>().Running);
+            Assert.Equal(0, predictAdmission.Running);
         }
         finally
         {

@@ -115,12 +115,50 @@ public sealed class LongTextTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task Explain_WindowsWithFaithfulness_ScoresTheWholeTextAndProgressCompletes()
+    {
+        // 2 windows of at most 512 tokens: (4 steps + 111 faithfulness rows) x ~1,000 tokens is within the default MaxTokenSteps.
+        var request = new ExplainRequest { Text = LongText, NSteps = 4, LongText = Contracts.V1.LongText.Windows, Faithfulness = true };
+
+        using var call = server.Client.Explain(request);
+        var events = await call.ResponseStream.ReadAllAsync().ToListAsync();
+
+        var result = events[^1].Result;
+        Assert.NotNull(result);
+        Assert.InRange(result.Windows.Count, 2, 4);
+        var progress = events[..^1].Select(e => e.Progress).ToList();
+        Assert.NotEmpty(progress);
+        Assert.Equal(result.Windows.Count * 4, progress[^1].StepsTotal);
+        Assert.Equal(progress[^1].StepsTotal, progress[^1].StepsDone);
+
+        // The ranking is over the whole text's tokens: k counts all of its text tokens, not one window's.
+        var faithfulness = result.Faithfulness;
+        Assert.NotNull(faithfulness);
+        var textTokens = result.Tokens.Count(t => !t.Special);
+        Assert.True(textTokens > 600, $"{textTokens} text tokens");
+        Assert.Equal(
+            new[] { 10, 20, 30, 40, 50 }.Select(percent => (int)Math.Ceiling(percent * textTokens / 100.0)),
+            faithfulness.Points.Select(p => p.Tokens));
+        Assert.Equal(10, faithfulness.RandomRankings);
+        Assert.Equal("[PAD]", faithfulness.ReplacementToken);
+        Assert.All(faithfulness.Points, p =>
+        {
+            Assert.InRange(p.Comprehensiveness, -1, result.Prediction.Probability + 1e-6);
+            Assert.InRange(p.Sufficiency, -1, result.Prediction.Probability + 1e-6);
+        });
+        Assert.Equal(faithfulness.Points.Average(p => p.Comprehensiveness), faithfulness.ComprehensivenessAopc, 12);
+        Assert.True(faithfulness.ComprehensivenessAopc > faithfulness.RandomComprehensivenessAopc,
+            $"comprehensiveness AOPC {faithfulness.ComprehensivenessAopc:F4} should beat random {faithfulness.RandomComprehensivenessAopc:F4}");
+    }
+
+    [Fact]
     public async Task Windows_RefusedCombinations_InvalidArgumentNamingTheField()
     {
         ExplainUnaryRequest Windows() => new() { Text = LongText, NSteps = 2, LongText = Contracts.V1.LongText.Windows };
         await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.Truncate = true)).ResponseAsync);
-        await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.TextPair = "a pair")).ResponseAsync);
-        await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.Faithfulness = true)).ResponseAsync);
+        var pair = await RpcAssert.InvalidFieldAsync("long_text", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.TextPair = "a pair")).ResponseAsync);
+        Assert.Contains("cannot be combined with text_pair", pair.Description, StringComparison.Ordinal);
+        Assert.Contains("LONG_TEXT_TRUNCATE", pair.Description, StringComparison.Ordinal);
         await RpcAssert.InvalidFieldAsync("window_stride", () => server.Client.ExplainUnaryAsync(Windows().With(r => r.WindowStride = 510)).ResponseAsync);
         await RpcAssert.InvalidFieldAsync("window_stride", () => server.Client.ExplainUnaryAsync(Windows().With(r => { r.LongText = Contracts.V1.LongText.Unspecified; r.WindowStride = 100; })).ResponseAsync);
         await RpcAssert.InvalidFieldAsync("window_stride", () => server.Client.PredictAsync(new PredictRequest { Texts = { LongText }, LongText = Contracts.V1.LongText.Windows, WindowStride = 600 }).ResponseAsync);

@@ -24,8 +24,11 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Explanations allowed to run at once.</summary>
     public const int MaxConcurrent = 1;
 
-    /// <summary>Explanations allowed to wait.</summary>
+    /// <summary>Explanations allowed to wait (in each lane), and Predict calls allowed to wait.</summary>
     public const int MaxQueue = 1;
+
+    /// <summary>Tokens of Predict calls computed at once (a call with more runs alone).</summary>
+    public const int MaxPredictTokensInFlight = 64;
 
     private readonly string _cacheDirectory = Path.Combine(Path.GetTempPath(), "bertig-server-tests-" + Guid.NewGuid().ToString("N"));
     private WebApplication? _app;
@@ -49,6 +52,8 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public ExplanationGate Gate => Services.GetRequiredService<ExplanationGate>();
 
+    public PredictAdmission PredictAdmission => Services.GetRequiredService<PredictAdmission>();
+
     public ServerMetrics Metrics => Services.GetRequiredService<ServerMetrics>();
 
     /// <summary>The default model's runtime, wrapped to count gradient runs and hold one on request.</summary>
@@ -71,6 +76,7 @@ public sealed class ServerFixture : IAsyncLifetime
             $"--BertIg:CacheDirectory={_cacheDirectory}",
             $"--BertIg:Server:MaxConcurrentExplanations={MaxConcurrent}",
             $"--BertIg:Server:MaxQueueLength={MaxQueue}",
+            $"--BertIg:Limits:MaxPredictTokensInFlight={MaxPredictTokensInFlight}",
             "--BertIg:Server:ShutdownTimeoutSeconds=5",
         ], Logs, services: services => services
             .ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans))
@@ -106,15 +112,15 @@ public sealed class ServerFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Waits until no explanation is running or queued (cancelled ones stop at their next batch).</summary>
+    /// <summary>Waits until no explanation or Predict call is running or queued (cancelled ones stop at their next batch).</summary>
     public async Task WaitForIdleAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (Gate.Running > 0 || Gate.Queued > 0)
+        while (Gate.Running > 0 || Gate.Queued > 0 || PredictAdmission.Running > 0 || PredictAdmission.Queued > 0)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Still {Gate.Running} running and {Gate.Queued} queued after {timeout}.");
+                throw new TimeoutException($"Still {Gate.Running} explanations running and {Gate.Queued} queued, {PredictAdmission.Running} Predict calls running and {PredictAdmission.Queued} queued after {timeout}.");
             }
 
             await Task.Delay(20);

@@ -114,6 +114,9 @@ public sealed record ExplainRequestOptions
     /// </summary>
     public bool AllTargets { get; init; }
 
-    /// <summary>Gets whether ERASER faithfulness scores of the result's ranking are computed as well.</summary>
+    /// <summary>
+    /// Gets whether ERASER faithfulness scores of the result's ranking are computed as well (for a text in windows: of the
+    /// stitched whole-text ranking, each perturbed text classified in the same windows as the text).
+    /// </summary>
     public bool Faithfulness { get; init; }
 }

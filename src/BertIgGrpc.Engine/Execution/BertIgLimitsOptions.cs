@@ -19,6 +19,16 @@ public sealed class BertIgLimitsOptions
     public long MaxPredictTokens { get; set; } = 32768;
 
     /// <summary>
+    /// Gets or sets the most tokens of Predict calls the server computes at once, over all calls and models; a call with
+    /// more tokens than that counts as the whole budget (it runs alone). Calls beyond it wait in arrival order (at most
+    /// <c>BertIg:Server:MaxQueueLength</c> of them, each until its deadline); beyond the queue they are refused with
+    /// <c>RESOURCE_EXHAUSTED</c>. Predict calls do not take explanation slots. 0 or less: the tokens that the runs the
+    /// memory budget is sized for (one per processor and run in flight, see <see cref="MaxRunMemoryMB"/>) hold at the
+    /// model's longest texts (<see cref="ResolveMaxPredictTokensInFlight"/>). Defaults to 0.
+    /// </summary>
+    public long MaxPredictTokensInFlight { get; set; }
+
+    /// <summary>
     /// Gets or sets the memory one ONNX Runtime run may take, in MiB: the engine picks the rows per run (at most the
     /// request's <c>internal_batch_size</c>) from the model's estimated activation memory per row. 0 or less: sized so
     /// that one explanation per processor, each with its runs in flight, fits in half of the memory available to the
@@ -39,4 +49,12 @@ public sealed class BertIgLimitsOptions
         var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         return Math.Max(64L * 1024 * 1024, available / 2 / (Environment.ProcessorCount * (long)Math.Max(1, runsInFlight)));
     }
+
+    /// <summary>Gets the effective <see cref="MaxPredictTokensInFlight"/> for a model.</summary>
+    /// <param name="tokensPerRun">Tokens one run within the memory budget holds at the model's longest texts (rows x length).</param>
+    /// <param name="runsInFlight">Runs one explanation keeps in flight (as for <see cref="ResolveMaxRunMemoryBytes"/>).</param>
+    public long ResolveMaxPredictTokensInFlight(long tokensPerRun, int runsInFlight)
+        => MaxPredictTokensInFlight > 0
+            ? MaxPredictTokensInFlight
+            : Math.Max(1, tokensPerRun) * Environment.ProcessorCount * Math.Max(1, runsInFlight);
 }

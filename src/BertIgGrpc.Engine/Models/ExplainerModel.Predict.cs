@@ -66,8 +66,12 @@ public sealed partial class ExplainerModel
         return predictions;
     }
 
-    /// <summary>The prediction for a text in windows: the softmax of the mean of the windows' logits (mean in double).</summary>
+    /// <summary>The prediction for a text in windows: the softmax of <see cref="WindowMeanLogits"/>.</summary>
     internal Prediction WindowPrediction(IReadOnlyList<float[]> windowLogits)
+        => Logits.ToPrediction(WindowMeanLogits(windowLogits), Labels) with { Windows = windowLogits.Count };
+
+    /// <summary>A text in windows' logits: the mean of its windows' logits (mean in double, rounded to float as a row's logits are).</summary>
+    internal static float[] WindowMeanLogits(IReadOnlyList<float[]> windowLogits)
     {
         var mean = new float[windowLogits[0].Length];
         for (var c = 0; c < mean.Length; c++)
@@ -75,7 +79,7 @@ public sealed partial class ExplainerModel
             mean[c] = (float)windowLogits.Average(l => (double)l[c]);
         }
 
-        return Logits.ToPrediction(mean, Labels) with { Windows = windowLogits.Count };
+        return mean;
     }
 
     /// <summary>

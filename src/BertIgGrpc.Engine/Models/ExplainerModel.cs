@@ -53,6 +53,7 @@ public sealed partial class ExplainerModel : IDisposable
         Name = definition.Name;
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
+        MaxPredictTokensInFlight = settings.Limits.ResolveMaxPredictTokensInFlight(MaxRowsPerRun(MaxTokens) * (long)MaxTokens, LayerIntegratedGradients.RunsInFlight);
         _integratedGradients = new LayerIntegratedGradients(runtime, tokenizer.PadId, MaxRowsPerRun, PaddedLength);
         _predictBatcher = new PredictBatcher(runtime, tokenizer.PadId, MaxRowsPerRun, PaddedLength, PredictBatchSize, settings.PredictBatchWaitMs);
         CutTensor = runtime.CutTensor;
@@ -82,6 +83,12 @@ public sealed partial class ExplainerModel : IDisposable
 
     /// <summary>Gets the memory one ONNX Runtime run may take (<c>BertIg:Limits:MaxRunMemoryMB</c>), in bytes.</summary>
     public long RunMemoryBudgetBytes { get; }
+
+    /// <summary>
+    /// Gets the most tokens of Predict calls a server should compute at once on this model's account
+    /// (<c>BertIg:Limits:MaxPredictTokensInFlight</c>, or its default from the memory budget and <see cref="MaxTokens"/>).
+    /// </summary>
+    public long MaxPredictTokensInFlight { get; }
 
     /// <summary>
     /// Gets the most rows one run of <paramref name="seqLen"/> tokens may have so that its estimated activation memory
@@ -194,18 +201,9 @@ public sealed partial class ExplainerModel : IDisposable
         var integrationProgress = progress is null ? null
             : new SynchronousProgress<IgProgress>(p => progress.Report(ExplanationResults.Progress(plan, p, stopwatch.Elapsed)));
         var results = await _integratedGradients.AttributeAsync([plan.Input], plan.Settings, integrationProgress, cancellationToken).ConfigureAwait(false);
-        var faithfulness = plan.Request.Faithfulness ? await FaithfulnessAsync(plan, results[0], cancellationToken).ConfigureAwait(false) : null;
+        var faithfulness = plan.Request.Faithfulness
+            ? await FaithfulnessAsync(plan, results[0].TokenAttributions, results[0].Target, cancellationToken).ConfigureAwait(false) : null;
         return ExplanationResults.Build(plan, results[0], stopwatch.Elapsed) with { Faithfulness = faithfulness };
-    }
-
-    /// <summary>The ERASER faithfulness of <paramref name="result"/>'s ranking (<see cref="FaithfulnessScoring"/>), the zero baseline replacing by [PAD].</summary>
-    private async Task<FaithfulnessScores> FaithfulnessAsync(ExplanationPlan plan, IgResult result, CancellationToken cancellationToken)
-    {
-        var encoded = plan.Encoded;
-        var rows = FaithfulnessScoring.Rows(encoded.Ids, plan.Input.BaselineIds ?? encoded.BaselineIds(_tokenizer.PadId), encoded.Special, result.TokenAttributions);
-        var logits = await LogitsAsync(rows, Enumerable.Repeat(encoded.TokenTypeIds, rows.Length).ToArray(), cancellationToken).ConfigureAwait(false);
-        return FaithfulnessScoring.Score(
-            logits.Select(l => Logits.Softmax(l)[result.Target]).ToArray(), encoded.Special.Count(s => !s), FaithfulnessScoring.ReplacementToken(plan.Request.Baseline));
     }
 
     /// <inheritdoc />

@@ -19,9 +19,12 @@ public sealed class ExplanationPlan
         TokenSteps = tokenSteps;
     }
 
-    /// <summary>A plan of overlapping windows: <paramref name="windows"/> holds the whole text and the model inputs.</summary>
-    internal ExplanationPlan(ExplainerModel model, ExplainRequestOptions request, WindowedText windows, IgSettings settings, long tokenSteps)
-        : this(model, request, windows.Whole, windows.Windows[0].Input, settings, tokenSteps)
+    /// <summary>
+    /// A plan of overlapping windows: <paramref name="windows"/> holds the whole text and the model inputs;
+    /// <paramref name="wholeInput"/> is the whole text's ids and baseline ids (never run as such: the faithfulness rows are built from it).
+    /// </summary>
+    internal ExplanationPlan(ExplainerModel model, ExplainRequestOptions request, WindowedText windows, IgInput wholeInput, IgSettings settings, long tokenSteps)
+        : this(model, request, windows.Whole, wholeInput, settings, tokenSteps)
     {
         Windowed = windows;
     }
@@ -33,8 +36,8 @@ public sealed class ExplanationPlan
     public int Windows => Windowed?.Windows.Count ?? 0;
 
     /// <summary>
-    /// Gets tokens x steps (the adaptive cap in adaptive mode), times the class count with <c>AllTargets</c>, summed over
-    /// the windows of a windowed text: the request's cost.
+    /// Gets tokens x steps (the adaptive cap in adaptive mode), times the class count with <c>AllTargets</c>, plus tokens x
+    /// the faithfulness rows with <c>Faithfulness</c>, summed over the windows of a windowed text: the request's cost.
     /// </summary>
     public long TokenSteps { get; }
 
@@ -43,7 +46,7 @@ public sealed class ExplanationPlan
     internal EncodedText Encoded { get; }
     internal IgInput Input { get; }
     internal IgSettings Settings { get; }
-    /// <summary>Gets the windows when the text is explained in windows, else null (then <see cref="Input"/> is the one input).</summary>
+    /// <summary>Gets the windows when the text is explained in windows, else null (then <see cref="Input"/> is the one input that is run).</summary>
     internal WindowedText? Windowed { get; }
 }
 

@@ -49,11 +49,6 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             throw new InvalidExplainRequestException("max_steps", $"max_steps ({request.MaxSteps}) is below n_steps ({request.Steps}).");
         }
 
-        if (request.LongText == LongTextMode.Windows && request.Faithfulness)
-        {
-            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS is not supported together with faithfulness yet.");
-        }
-
         var target = ResolveTarget(request);
         var windowed = PlanWindows(request.Text, request.LongText, request.WindowStride, request.TextPair is not null, e => Input(e, request.Baseline, target) with { AllTargets = request.AllTargets });
 
@@ -65,14 +60,15 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
             : model.ExecutionProvider == SessionFactory.Cuda ? int.MaxValue
             : Math.Max(1, settings.DefaultInternalBatchSize);
         var igSettings = new IgSettings(request.Method, request.Steps, batchSize, request.MultiplyByInputs, request.Tolerance, request.Tolerance > 0 ? request.MaxSteps : request.Steps);
+        // Faithfulness rows run every window of the text (each perturbed text is classified as the text is), so they count every window's tokens too.
+        var forwardRows = request.Faithfulness ? FaithfulnessScoring.RowsPerText : 0;
         if (windowed is not null)
         {
             var windowPaths = request.AllTargets ? CheckAllTargets(windowed.Windows.Max(w => w.Encoded.Length)) : 1;
-            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, windowPaths, 0, $" in {windowed.Windows.Count} windows");
-            return new ExplanationPlan(model, request, windowed, igSettings, windowSteps);
+            var windowSteps = CheckTokenSteps(windowed.Tokens, igSettings.MaxSteps, minimumSteps, windowPaths, forwardRows, $" in {windowed.Windows.Count} windows");
+            return new ExplanationPlan(model, request, windowed, Input(windowed.Whole, request.Baseline, target), igSettings, windowSteps);
         }
 
-        var forwardRows = request.Faithfulness ? FaithfulnessScoring.RowsPerText : 0;
         var paths = request.AllTargets ? CheckAllTargets(encoded.Length) : 1;
         var tokenSteps = CheckTokenSteps(encoded.Length, igSettings.MaxSteps, minimumSteps, paths, forwardRows, "");
         return new ExplanationPlan(model, request, encoded, Input(encoded, request.Baseline, target) with { AllTargets = request.AllTargets }, igSettings, tokenSteps);
@@ -146,7 +142,9 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
 
         if (textPair)
         {
-            throw new InvalidExplainRequestException("long_text", "LONG_TEXT_WINDOWS explains a single text; it cannot be combined with text_pair.");
+            throw new InvalidExplainRequestException("long_text",
+                "LONG_TEXT_WINDOWS cuts a single text into windows; it cannot be combined with text_pair (a pair is classified as one input, "
+                + "and no window of one segment would see the whole other). Send the pair within the model's limit, or with long_text = LONG_TEXT_TRUNCATE.");
         }
 
         var width = model.MaxTokens - 2;

@@ -8,7 +8,7 @@ namespace BertIgGrpc.Engine.Models;
 /// mean of their logits, and its class is the target unless the request names one), then integrated for that one target
 /// in groups that share gradient runs, each group as many windows as one run may hold rows (so memory stays within the
 /// budget however long the text); the result stitches each token's attribution from the window where it is farthest
-/// from an edge.
+/// from an edge. Faithfulness scores, when asked for, rank the stitched attributions (<see cref="ExplainerModel.FaithfulnessAsync"/>).
 /// </summary>
 internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedGradients integratedGradients, ExplanationPlan plan, WindowedText text)
 {
@@ -48,7 +48,10 @@ internal sealed class WindowedExplanation(ExplainerModel model, LayerIntegratedG
             _groupTextSteps = 0;
         }
 
-        return Build(prediction, windowLogits, results, target, stopwatch.Elapsed);
+        // Faithfulness ranks the stitched whole-text attributions (the headline's) and scores each perturbed text in the same windows.
+        var faithfulness = plan.Request.Faithfulness
+            ? await model.FaithfulnessAsync(plan, text.Stitch(w => results[w].TokenAttributions), target, cancellationToken).ConfigureAwait(false) : null;
+        return Build(prediction, windowLogits, results, target, stopwatch.Elapsed) with { Faithfulness = faithfulness };
     }
 
     /// <summary>

@@ -57,19 +57,7 @@ public sealed class EncodedText
             throw new InvalidOperationException("Windows are cut from a single text, not a text pair.");
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegative(tokenStart);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(tokenEnd, Length - 2);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(tokenEnd, tokenStart);
-        var count = tokenEnd - tokenStart;
-        T[] Cut<T>(T[] source)
-        {
-            var result = new T[count + 2];
-            result[0] = source[0];
-            Array.Copy(source, 1 + tokenStart, result, 1, count);
-            result[^1] = source[^1];
-            return result;
-        }
-
+        T[] Cut<T>(T[] source) => WindowOf(source, tokenStart, tokenEnd);
         return new EncodedText
         {
             Ids = Cut(Ids),
@@ -83,6 +71,25 @@ public sealed class EncodedText
             Truncated = false,
             Text = Text,
         };
+    }
+
+    /// <summary>
+    /// Returns the window <c>[first] + source[1 + tokenStart .. 1 + tokenEnd) + [last]</c> of a per-token array of a
+    /// single-text encoding (<c>[CLS] text [SEP]</c>): the cut <see cref="Window"/> makes, for any array over the tokens
+    /// (e.g. the ids of a perturbed copy of the text).
+    /// </summary>
+    public static T[] WindowOf<T>(T[] source, int tokenStart, int tokenEnd)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokenStart);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tokenEnd, source.Length - 2);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(tokenEnd, tokenStart);
+        var count = tokenEnd - tokenStart;
+        var result = new T[count + 2];
+        result[0] = source[0];
+        Array.Copy(source, 1 + tokenStart, result, 1, count);
+        result[^1] = source[^1];
+        return result;
     }
 
     /// <summary>

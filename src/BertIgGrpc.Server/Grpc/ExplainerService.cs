@@ -19,6 +19,7 @@ public sealed partial class ExplainerService(
     ModelRegistry registry,
     ModelLoadState loadState,
     ExplanationGate gate,
+    PredictAdmission predictAdmission,
     ServerMetrics metrics,
     ShutdownSignal shutdown,
     ILogger<ExplainerService> logger) : Explainer.ExplainerBase
@@ -97,8 +98,8 @@ public sealed partial class ExplainerService(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, shutdown.Token);
         try
         {
-            // Predict shares the explanations' slots: a large batch costs as much as an explanation.
-            using var lease = await EnterGateAsync(plan.Tokens, context, stop.Token);
+            // Admitted by tokens, not explanation slots: concurrent calls then meet in the engine and share forward runs.
+            using var lease = await predictAdmission.TryEnterAsync(plan.Tokens, stop.Token) ?? ThrowPredictBusy(context);
             var predictions = await model.PredictAsync(plan, stop.Token);
 
             // Finished just as the caller gave up: report what the caller saw, not OK.
@@ -174,6 +175,12 @@ public sealed partial class ExplainerService(
     {
         ServerLog.AdmissionRejected(logger, context.Method, gate.Running, gate.Queued);
         throw RpcErrors.Busy(gate.MaxConcurrent, gate.MaxQueue);
+    }
+
+    private IDisposable ThrowPredictBusy(ServerCallContext context)
+    {
+        ServerLog.AdmissionRejected(logger, context.Method, predictAdmission.Running, predictAdmission.Queued);
+        throw RpcErrors.PredictBusy(predictAdmission.MaxTokensInFlight, predictAdmission.TokensInFlight, predictAdmission.MaxQueue);
     }
 
     private static void ThrowUnavailable(string reason) => throw RpcErrors.Unavailable(reason);

@@ -60,6 +60,16 @@ internal static class RpcErrors
             Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }) },
         }.ToRpcException();
 
+    /// <summary>RESOURCE_EXHAUSTED when the Predict token budget is taken and the Predict queue is full.</summary>
+    public static RpcException PredictBusy(long maxTokens, long tokensInFlight, int maxQueue)
+        => new Google.Rpc.Status
+        {
+            Code = (int)Code.ResourceExhausted,
+            Message = $"Server busy: Predict calls of {tokensInFlight} tokens running (BertIg:Limits:MaxPredictTokensInFlight: {maxTokens}) and {maxQueue} queued "
+                + "(BertIg:Server:MaxQueueLength). Retry later.",
+            Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }) },
+        }.ToRpcException();
+
     /// <summary>
     /// RESOURCE_EXHAUSTED for a request over a configured limit, with a <c>google.rpc.QuotaFailure</c> naming the limit
     /// (no RetryInfo: the same request would be refused again).

@@ -13,13 +13,14 @@ public sealed class BertIgServerOptions
     public int MaxConcurrentExplanations { get; set; }
 
     /// <summary>
-    /// Gets or sets how many explanations may wait for a free slot; callers beyond that are answered
-    /// <c>RESOURCE_EXHAUSTED</c> at once. Defaults to 32.
+    /// Gets or sets how many explanations may wait for a free slot (in each lane), and how many Predict calls may wait for
+    /// tokens (<c>BertIg:Limits:MaxPredictTokensInFlight</c>); callers beyond that are answered <c>RESOURCE_EXHAUSTED</c> at once.
+    /// Defaults to 32.
     /// </summary>
     public int MaxQueueLength { get; set; } = 32;
 
     /// <summary>
-    /// Gets or sets the largest cost (tokens x steps of an explanation, tokens of a Predict) admitted through the small-request
+    /// Gets or sets the largest cost (tokens x steps of an explanation) admitted through the small-request
     /// lane, which has its own <see cref="MaxConcurrentExplanations"/> slots and queue so that short requests are not queued
     /// behind long ones. Defaults to 4096 (e.g. 64 tokens x 64 steps); 0 turns the lane off.
     /// </summary>

@@ -14,6 +14,7 @@ internal sealed class ModelLoaderService(
     ModelRegistry registry,
     ModelLoadState state,
     ExplanationGate gate,
+    PredictAdmission predictAdmission,
     IHostApplicationLifetime lifetime,
     ILogger<ModelLoaderService> logger) : BackgroundService
 {
@@ -60,6 +61,7 @@ internal sealed class ModelLoaderService(
                 ServerLog.ModelCutTensor(logger, model.Name, model.CutTensor, model.CutDescription);
             }
 
+            ServerLog.PredictAdmissionConfigured(logger, predictAdmission.MaxTokensInFlight, predictAdmission.MaxQueue);
             state.MarkReady();
             ServerLog.ModelsLoaded(logger, registry.Models.Count, watch.Elapsed.TotalMilliseconds, registry.Default.Name);
         }

@@ -54,6 +54,7 @@ public static class ServerExtensions
             return new ServerMetrics(registry);
         });
         services.AddSingleton<ExplanationGate>();
+        services.AddSingleton<PredictAdmission>();
         services.AddSingleton<ShutdownSignal>();
         services.AddHostedService<ModelLoaderService>();
 

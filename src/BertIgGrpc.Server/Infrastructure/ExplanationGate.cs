@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BertIgGrpc.Server.Infrastructure;
 
 /// <summary>
-/// Admission control for explanations and predictions: at most <c>MaxConcurrentExplanations</c> run, at most
+/// Admission control for explanations (Predict calls are admitted by tokens, <see cref="PredictAdmission"/>): at most <c>MaxConcurrentExplanations</c> run, at most
 /// <c>MaxQueueLength</c> wait (in arrival order, each honouring its own cancellation), and anyone beyond that is
 /// turned away at once rather than piling up behind a slow model. Small requests (cost at most
 /// <c>SmallRequestTokenSteps</c>) have a lane of their own with the same limits, so a short explanation is not
@@ -33,7 +33,7 @@ public sealed class ExplanationGate : IDisposable
     /// <summary>Gets the number of requests allowed to wait in each lane.</summary>
     public int MaxQueue { get; }
 
-    /// <summary>Gets the largest cost (tokens x steps, or tokens of a Predict) that takes the small lane.</summary>
+    /// <summary>Gets the largest cost (tokens x steps) that takes the small lane.</summary>
     public long SmallRequestCost { get; }
 
     /// <summary>Gets the number of requests running now.</summary>

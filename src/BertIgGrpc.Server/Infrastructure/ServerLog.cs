@@ -27,13 +27,16 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Admission: {MaxConcurrent} concurrent explanation(s), queue of {MaxQueue}")]
     public static partial void AdmissionConfigured(ILogger logger, int maxConcurrent, int maxQueue);
 
+    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "Admission: Predict calls of up to {MaxTokens} tokens in flight together (BertIg:Limits:MaxPredictTokensInFlight), queue of {MaxQueue}")]
+    public static partial void PredictAdmissionConfigured(ILogger logger, long maxTokens, int maxQueue);
+
     [LoggerMessage(EventId = 106, Level = LogLevel.Critical, Message = "Start-up failed, an endpoint could not be bound: {Problem} (change it with --Kestrel:Endpoints:<Grpc|Http>:Url=...)")]
     public static partial void BindFailed(ILogger logger, string problem);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "{Method} rejected: invalid argument ({Fields})")]
     public static partial void ValidationFailed(ILogger logger, string method, string fields);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "{Method} rejected: {Running} explanation(s) running and {Queued} queued, limit reached")]
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "{Method} rejected: {Running} call(s) of its kind running and {Queued} queued, limit reached")]
     public static partial void AdmissionRejected(ILogger logger, string method, int running, int queued);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "{Method} cancelled ({Reason})")]

@@ -31,6 +31,8 @@ public sealed class ServerMetrics
             new HistogramConfiguration { LabelNames = ["model"], Buckets = Histogram.ExponentialBuckets(1, 2, 16) });
         QueueDepth = factory.CreateGauge("bertig_explain_queue_depth", "Explanations waiting for a free slot.");
         InFlight = factory.CreateGauge("bertig_explain_in_flight", "Explanations running now.");
+        PredictQueueDepth = factory.CreateGauge("bertig_predict_queue_depth", "Predict calls waiting for tokens (BertIg:Limits:MaxPredictTokensInFlight).");
+        PredictTokensInFlight = factory.CreateGauge("bertig_predict_tokens_in_flight", "Tokens of the Predict calls admitted now.");
     }
 
     /// <summary>Gets the registry <c>/metrics</c> exports.</summary>
@@ -53,4 +55,10 @@ public sealed class ServerMetrics
 
     /// <summary>Gets the gauge of running explanations.</summary>
     public Gauge InFlight { get; }
+
+    /// <summary>Gets the gauge of queued Predict calls.</summary>
+    public Gauge PredictQueueDepth { get; }
+
+    /// <summary>Gets the gauge of the tokens of admitted Predict calls.</summary>
+    public Gauge PredictTokensInFlight { get; }
 }

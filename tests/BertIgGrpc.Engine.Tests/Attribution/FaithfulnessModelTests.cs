@@ -118,7 +118,8 @@ public class FaithfulnessModelTests
     private static (ExplainerModel Model, CubicTestRuntime Runtime) Create(BertIgLimitsOptions limits, long bytesPerToken = 0)
         => CubicTestModel.Create(new RuntimeSettings { Limits = limits }, bytesPerToken);
 
-    private static EncodedText WithIds(EncodedText encoded, int[] ids) => new()
+    /// <summary>A copy of <paramref name="encoded"/> with other ids (a perturbed text).</summary>
+    internal static EncodedText WithIds(EncodedText encoded, int[] ids) => new()
     {
         Ids = ids,
         TokenTypeIds = encoded.TokenTypeIds,

@@ -202,15 +202,22 @@ public class LongTextWindowsTests
     }
 
     [Fact]
-    public void Windows_WithTextPairOrFaithfulness_InvalidArgumentOnLongText()
+    public void Windows_WithTextPair_InvalidArgumentOnLongTextSayingWhy_FaithfulnessIsPlanned()
     {
         var (model, _) = Create();
-        Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows() with { TextPair = "a pair" })).Field);
-        Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows() with { Faithfulness = true })).Field);
 
         // Refused whatever the text's length, so that an answer does not depend on how long a text happens to be.
-        Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows("short") with { TextPair = "a pair" })).Field);
-        Assert.Equal("long_text", Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows("short") with { Faithfulness = true })).Field);
+        foreach (var text in new[] { Text, "short" })
+        {
+            var ex = Assert.Throws<InvalidExplainRequestException>(() => model.Plan(Windows(text) with { TextPair = "a pair" }));
+            Assert.Equal("long_text", ex.Field);
+            Assert.Contains("cannot be combined with text_pair", ex.Message);
+            Assert.Contains("LONG_TEXT_TRUNCATE", ex.Message);
+        }
+
+        // Faithfulness combines with windows (LongTextWindowsFaithfulnessTests): a long text is planned in windows, a short one alone.
+        Assert.True(model.Plan(Windows() with { Faithfulness = true }).Windows > 40);
+        Assert.Equal(0, model.Plan(Windows("short") with { Faithfulness = true }).Windows);
     }
 
     [Fact]
