@@ -175,7 +175,7 @@ var valAccuracy = new List<double>();
 var md = new StringBuilder();
 md.AppendLine("# minilm-sentiment head: training metrics");
 md.AppendLine();
-md.AppendLine("Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer` (deterministic: same bytes on every run).");
+md.AppendLine(tune ? TopLayerTuning.ProducedBy(args) : "Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer` (deterministic: same bytes on every run).");
 md.AppendLine();
 md.AppendLine("## Data");
 foreach (var lexicon in lexicons)
@@ -193,7 +193,7 @@ foreach (var (l, k) in labelled.Select((l, k) => (l, k)))
 md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, every token's state (the encoder graph itself, run by ONNX Runtime; the encoder is frozen).");
 md.AppendLine();
 md.AppendLine("## Training");
-md.AppendLine(inv, $"Head: a token layer `u_t = tanh(state_t · Tᵀ + b_t)` with {TokenUnits} units on every token, `pooled` = the mean of the `u_t` over the attention mask (so a word's contextual state, e.g. 'good' after 'not', is scored in its context){(HiddenUnits > 0 ? $", then `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units" : "")}, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread per model, float32 with 8-lane sums (the same features give the same bytes).");
+md.AppendLine(inv, $"{(tune ? "The `--init` head (trained by the default run, without fine-tuning): a" : "Head: a")} token layer `u_t = tanh(state_t · Tᵀ + b_t)` with {TokenUnits} units on every token, `pooled` = the mean of the `u_t` over the attention mask (so a word's contextual state, e.g. 'good' after 'not', is scored in its context){(HiddenUnits > 0 ? $", then `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units" : "")}, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread per model, float32 with 8-lane sums (the same features give the same bytes).");
 md.AppendLine();
 if (tune)
 {

@@ -66,7 +66,12 @@ internal static class TopLayerTuning
         double correct = 0;
         // Each epoch's shuffle has its own seed and its end is checkpointed (theta and Adam's moments), so a run that
         // stops (ONNX Runtime crashed once in a long run here) resumes with --tune-checkpoint DIR to the same bytes.
-        var first = Checkpoint.Load(o.CheckpointDir, theta, m, v, out step);
+        var first = Checkpoint.Load(o.CheckpointDir, theta, m, v, out step, log);
+        for (var epoch = 0; epoch < first; epoch++)
+        {
+            new Random(o.Seed + (1000 * (epoch + 1))).Shuffle(order); // each epoch shuffles the previous order: replay them
+        }
+
         for (var epoch = first; epoch < o.Epochs; epoch++)
         {
             new Random(o.Seed + (1000 * (epoch + 1))).Shuffle(order);
@@ -101,14 +106,14 @@ internal static class TopLayerTuning
             }
 
             Console.Error.WriteLine($"epoch {epoch + 1}/{o.Epochs}: loss {loss / seen:F4}, train acc (during the epoch) {correct / order.Length:P2}, {clock.Elapsed.TotalSeconds:F0} s");
-            Checkpoint.Save(o.CheckpointDir, epoch + 1, theta, m, v, step);
-            log.Add(Report(forward, graph, theta, monitor, monitorStates, $"epoch {epoch + 1} (loss {loss / seen:F4})"));
+            log.Add(Report(forward, graph, theta, monitor, monitorStates, $"epoch {epoch + 1} (loss {loss / seen:F4}, {clock.Elapsed.TotalSeconds:F0} s)"));
+            Checkpoint.Save(o.CheckpointDir, epoch + 1, theta, m, v, step, log);
         }
 
         var p = Predict(forward, graph.LayerInput, states, theta);
         var trainAccuracy = labels.Where((y, i) => (p[i] > 0.5 ? 1 : 0) == y).Count() / (double)labels.Length;
         Console.Error.WriteLine($"tuning: {clock.Elapsed.TotalSeconds:F0} s, training accuracy {trainAccuracy:P2}");
-        log.Add($"tuning time {clock.Elapsed.TotalSeconds:F0} s; training accuracy after tuning {trainAccuracy:P2}");
+        log.Add($"training accuracy after tuning {trainAccuracy:P2}{(first > 0 ? $" (this run resumed after epoch {first})" : "")}");
         return (graph, theta, trainAccuracy, log);
     }
 
@@ -145,6 +150,22 @@ internal static class TopLayerTuning
             var numeric = (Loss(plus) - Loss(minus)) / (2 * eps);
             Console.Error.WriteLine($"  gradient check theta[{c}]: engine {grad[c]:E4}, central difference {numeric:E4}");
         }
+    }
+
+    /// <summary>The METRICS.md line naming the command.</summary>
+    public static string ProducedBy(IEnumerable<string> args)
+    {
+        // The settings that change the result; paths (--init, --cache, --tune-checkpoint, --out, --metrics) are left out.
+        string[] paths = ["--init", "--cache", "--tune-checkpoint", "--out", "--metrics", "--score", "--dump"];
+        var shown = new List<string>();
+        var list = args.ToList();
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (paths.Contains(list[i])) i++;
+            else if (list[i] != "--tune-top-layer") shown.Add(list[i]);
+        }
+
+        return $"Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer -- --tune-top-layer --init HEAD{string.Concat(shown.Select(a => " " + a))}` with HEAD the head of commit 1ebe5ae (see docs/models.md; deterministic: same bytes on every run).";
     }
 
     /// <summary>The METRICS.md paragraph on the tuning.</summary>
