@@ -26,8 +26,9 @@ internal sealed class AdapterGraph
     public const string Mask = "attention_mask";
     public const string Output = "bertig_tune_logp";
 
-    private AdapterGraph(ModelProto forward, string layerInput, IReadOnlyList<AdapterTarget> targets, int rank, int headOffset, int units, int length)
+    private AdapterGraph(ModelProto forward, string layerInput, IReadOnlyList<AdapterTarget> targets, int rank, int headOffset, int width, int units, int length)
     {
+        Width = width;
         Forward = forward;
         LayerInput = layerInput;
         Targets = targets;
@@ -47,7 +48,10 @@ internal sealed class AdapterGraph
 
     public int Rank { get; }
 
-    /// <summary>Gets where the head starts in theta: token weight [384, units] (as MatMul reads it), token bias, output weight [units, 2], bias.</summary>
+    /// <summary>Gets the token state's width (the hidden size).</summary>
+    public int Width { get; }
+
+    /// <summary>Gets where the head starts in theta: token weight [width, units] (as MatMul reads it), token bias, output weight [units, 2], bias.</summary>
     public int HeadOffset { get; }
 
     public int Units { get; }
@@ -87,12 +91,13 @@ internal sealed class AdapterGraph
         }
 
         var headOffset = offset;
-        var length = headOffset + (384 * units) + units + (units * 2) + 2;
+        var width = (int)inits[lastNorm].Dims[0];
+        var length = headOffset + (width * units) + units + (units * 2) + 2;
         var model = new ModelProto { IrVersion = encoder.IrVersion, ProducerName = "BertIgGrpc.HeadTrainer" };
         model.OpsetImport.AddRange(encoder.OpsetImport.Select(o => o.Clone()));
         model.Graph = new GraphProto { Name = "top_layer_tuning" };
         var g = model.Graph;
-        g.Input.Add(ValueInfo(layerInput, Tensors.Float, "batch", "seq", 384));
+        g.Input.Add(ValueInfo(layerInput, Tensors.Float, "batch", "seq", width));
         g.Input.Add(ValueInfo(Mask, Tensors.Int64, "batch", "seq"));
         g.Input.Add(ValueInfo(Theta, Tensors.Float, length));
         var e = new GraphEmitter(g, Opset.Of(encoder), "tune/");
@@ -118,15 +123,15 @@ internal sealed class AdapterGraph
         g.Initializer.AddRange(graph.Initializer.Where(t => used.Contains(t.Name)).Select(t => t.Clone()));
 
         // The head, as ClassifierHeadComposer emits it: tanh token layer, mean over the mask, linear output layer.
-        var h = headOffset;
-        var tokens = e.Op("Tanh", [e.Add(e.MatMul(hiddenOutput, Part(h, 384, units)), Part(h + (384 * units), units))]);
+        var (tokenBiasAt, weightAt, biasAt) = HeadLayout(headOffset, width, units);
+        var tokens = e.Op("Tanh", [e.Add(e.MatMul(hiddenOutput, Part(headOffset, width, units)), Part(tokenBiasAt, units))]);
         var maskU = e.Unsqueeze(e.Op("Cast", [Mask], Attributes.Int("to", Tensors.Float)), [-1]);
         var count = e.Add(e.ReduceSum(maskU, [1], keepDims: false), e.FloatScalar(1e-9f));
         var pooled = e.Div(e.ReduceSum(e.Mul(tokens, maskU), [1], keepDims: false), count);
-        var logits = e.Add(e.MatMul(pooled, Part(h + (385 * units), units, 2)), Part(h + (387 * units), 2));
+        var logits = e.Add(e.MatMul(pooled, Part(weightAt, units, 2)), Part(biasAt, 2));
         e.OpTo("Log", [e.Op("Softmax", [logits], Attributes.Int("axis", 1))], Output);
         g.Output.Add(ValueInfo(Output, Tensors.Float, "batch", 2));
-        return new AdapterGraph(model, layerInput, targets, rank, headOffset, units, length);
+        return new AdapterGraph(model, layerInput, targets, rank, headOffset, width, units, length);
     }
 
     /// <summary>The first theta: the head's weights, random <c>A</c> (seeded, scale 1/sqrt(rows)) and <c>B = 0</c>, so the model starts as the head alone.</summary>
@@ -143,7 +148,8 @@ internal sealed class AdapterGraph
         }
 
         var tw = head.TokenWeight ?? throw new InvalidOperationException("Top-layer tuning needs a head with a token layer.");
-        for (var k = 0; k < 384; k++)
+        var (tokenBiasAt, weightAt, biasAt) = HeadLayout(HeadOffset, Width, Units);
+        for (var k = 0; k < Width; k++)
         {
             for (var j = 0; j < Units; j++)
             {
@@ -151,14 +157,14 @@ internal sealed class AdapterGraph
             }
         }
 
-        head.TokenBias!.CopyTo(theta, HeadOffset + (384 * Units));
+        head.TokenBias!.CopyTo(theta, tokenBiasAt);
         for (var j = 0; j < Units; j++)
         {
-            theta[HeadOffset + (385 * Units) + (j * 2)] = head.Weight[0, j];
-            theta[HeadOffset + (385 * Units) + (j * 2) + 1] = head.Weight[1, j];
+            theta[weightAt + (j * 2)] = head.Weight[0, j];
+            theta[weightAt + (j * 2) + 1] = head.Weight[1, j];
         }
 
-        head.Bias.CopyTo(theta, HeadOffset + (387 * Units));
+        head.Bias.CopyTo(theta, biasAt);
         return theta;
     }
 
@@ -166,22 +172,26 @@ internal sealed class AdapterGraph
     public List<LowRankDelta> Deltas(float[] theta) =>
         [.. Targets.Select(t => new LowRankDelta(t.Initializer, t.Rows, t.Cols, Rank, theta[t.Offset..(t.Offset + (t.Rows * Rank))], theta[(t.Offset + (t.Rows * Rank))..(t.Offset + t.Length(Rank))]))];
 
-    /// <summary>The head held by <paramref name="theta"/>: token weight [units][384], token bias, output rows [2][units], biases.</summary>
+    /// <summary>The head held by <paramref name="theta"/>: token weight [units][width], token bias, output rows [2][units], biases.</summary>
     public (float[][] TokenWeight, float[] TokenBias, float[][] Weight, float[] Bias) Head(float[] theta)
     {
-        var h = HeadOffset;
-        var tw = Enumerable.Range(0, Units).Select(j => Enumerable.Range(0, 384).Select(k => theta[h + (k * Units) + j]).ToArray()).ToArray();
-        var w = Enumerable.Range(0, 2).Select(c => Enumerable.Range(0, Units).Select(j => theta[h + (385 * Units) + (j * 2) + c]).ToArray()).ToArray();
-        return (tw, theta[(h + (384 * Units))..(h + (385 * Units))], w, theta[(h + (387 * Units))..(h + (387 * Units) + 2)]);
+        var (tokenBiasAt, weightAt, biasAt) = HeadLayout(HeadOffset, Width, Units);
+        var tw = Enumerable.Range(0, Units).Select(j => Enumerable.Range(0, Width).Select(k => theta[HeadOffset + (k * Units) + j]).ToArray()).ToArray();
+        var w = Enumerable.Range(0, 2).Select(c => Enumerable.Range(0, Units).Select(j => theta[weightAt + (j * 2) + c]).ToArray()).ToArray();
+        return (tw, theta[tokenBiasAt..weightAt], w, theta[biasAt..(biasAt + 2)]);
     }
 
-    /// <summary>The encoder cut at the top layer's input: that tensor <c>[batch, seq, 384]</c> is its only output.</summary>
+    // Where the head's token bias, output weight [units, 2] and output bias start in theta (the token weight is first).
+    private static (int TokenBias, int Weight, int Bias) HeadLayout(int headOffset, int width, int units) =>
+        (headOffset + (width * units), headOffset + (width * units) + units, headOffset + (width * units) + (3 * units));
+
+    /// <summary>The encoder cut at the top layer's input: that tensor <c>[batch, seq, width]</c> is its only output.</summary>
     public ModelProto LowerLayers(ModelProto encoder)
     {
         var model = encoder.Clone();
         var g = model.Graph;
         g.Output.Clear();
-        g.Output.Add(ValueInfo(LayerInput, Tensors.Float, "batch", "seq", 384));
+        g.Output.Add(ValueInfo(LayerInput, Tensors.Float, "batch", "seq", Width));
         // Drop the top layer and the pooler: keep only the ancestors of the cut (node order kept).
         var needed = new HashSet<string>(StringComparer.Ordinal) { LayerInput };
         var keep = new bool[g.Node.Count];

@@ -49,7 +49,7 @@ internal static class TopLayerTuning
 
         var theta = graph.Initial(head, o.Seed);
         var log = new List<string>();
-        var probe = Feeds(graph.LayerInput, states, [0, 1, 2], theta, null);
+        var probe = Feeds(graph, states, [0, 1, 2], theta, null);
         var info = ShapeProbe.Run(graph.Forward, probe.ToDictionary(p => p.Name, p => p.Value));
         foreach (var f in probe) f.Value.Dispose();
         var gradient = GradientGraphBuilder.Build(graph.Forward, AdapterGraph.Theta, AdapterGraph.Output, info);
@@ -83,7 +83,7 @@ internal static class TopLayerTuning
                 var total = batch.Sum(i => weights[i]);
                 var seed = new float[batch.Length * 2];
                 for (var r = 0; r < batch.Length; r++) seed[(r * 2) + labels[batch[r]]] = (float)(-weights[batch[r]] / total);
-                var feeds = Feeds(graph.LayerInput, states, batch, theta, seed);
+                var feeds = Feeds(graph, states, batch, theta, seed);
                 using (var results = session.Run(Once, feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [gradient.LogitsOutput, gradient.GradientOutput]))
                 {
                     var logp = results[0].GetTensorDataAsSpan<float>();
@@ -110,7 +110,7 @@ internal static class TopLayerTuning
             Checkpoint.Save(o.CheckpointDir, epoch + 1, theta, m, v, step, log);
         }
 
-        var p = Predict(forward, graph.LayerInput, states, theta);
+        var p = Predict(forward, graph, states, theta);
         var trainAccuracy = labels.Where((y, i) => (p[i] > 0.5 ? 1 : 0) == y).Count() / (double)labels.Length;
         Console.Error.WriteLine($"tuning: {clock.Elapsed.TotalSeconds:F0} s, training accuracy {trainAccuracy:P2}");
         log.Add($"training accuracy after tuning {trainAccuracy:P2}{(first > 0 ? $" (this run resumed after epoch {first})" : "")}");
@@ -123,7 +123,7 @@ internal static class TopLayerTuning
         int[] batch = [.. Enumerable.Range(0, Math.Min(8, states.Length))];
         var seed = new float[batch.Length * 2];
         foreach (var r in batch) seed[(r * 2) + labels[r]] = -1f / batch.Length;
-        var feeds = Feeds(graph.LayerInput, states, batch, theta, seed);
+        var feeds = Feeds(graph, states, batch, theta, seed);
         float[] grad;
         using (var results = session.Run(Once, feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [GradientGraphBuilder.GradientName]))
         {
@@ -134,7 +134,7 @@ internal static class TopLayerTuning
         double Loss(float[] t)
         {
             var sub = batch.Select(i => states[i]).ToArray();
-            var p = Predict(forward, graph.LayerInput, sub, t);
+            var p = Predict(forward, graph, sub, t);
             return batch.Sum(r => -Math.Log(labels[r] == 1 ? p[r] : 1 - p[r])) / batch.Length;
         }
 
@@ -199,13 +199,13 @@ internal static class TopLayerTuning
     }
 
     /// <summary>Runs the forward training graph on <paramref name="states"/> and returns p(positive) per sentence.</summary>
-    public static double[] Predict(InferenceSession forward, string layerInput, float[][] states, float[] theta)
+    public static double[] Predict(InferenceSession forward, AdapterGraph graph, float[][] states, float[] theta)
     {
         var result = new double[states.Length];
         for (var start = 0; start < states.Length; start += 64)
         {
             var batch = Enumerable.Range(start, Math.Min(64, states.Length - start)).ToArray();
-            var feeds = Feeds(layerInput, states, batch, theta, null);
+            var feeds = Feeds(graph, states, batch, theta, null);
             using (var results = forward.Run(Once, feeds.Select(f => f.Name).ToArray(), feeds.Select(f => f.Value).ToArray(), [AdapterGraph.Output]))
             {
                 var logp = results[0].GetTensorDataAsSpan<float>();
@@ -222,7 +222,7 @@ internal static class TopLayerTuning
     {
         var parts = monitor.Select((set, k) =>
         {
-            var p = Predict(forward, graph.LayerInput, states[k], theta);
+            var p = Predict(forward, graph, states[k], theta);
             return $"{set.Name} {set.Rows.Where((r, i) => (p[i] > 0.5 ? 1 : 0) == r.Label).Count()}/{set.Rows.Count}";
         });
         var line = $"{when}: {string.Join(", ", parts)}";
@@ -243,21 +243,22 @@ internal static class TopLayerTuning
     }
 
     // The inputs for the sentences in batch: top-layer inputs zero padded to the longest, the mask, theta, the seed.
-    private static List<(string Name, OrtValue Value)> Feeds(string layerInput, float[][] states, int[] batch, float[] theta, float[]? seed)
+    private static List<(string Name, OrtValue Value)> Feeds(AdapterGraph graph, float[][] states, int[] batch, float[] theta, float[]? seed)
     {
-        var seq = batch.Max(i => states[i].Length / 384);
-        var x = new float[batch.Length * seq * 384];
+        var width = graph.Width;
+        var seq = batch.Max(i => states[i].Length / width);
+        var x = new float[batch.Length * seq * width];
         var mask = new long[batch.Length * seq];
         for (var r = 0; r < batch.Length; r++)
         {
             var s = states[batch[r]];
-            s.CopyTo(x, r * seq * 384);
-            mask.AsSpan(r * seq, s.Length / 384).Fill(1);
+            s.CopyTo(x, r * seq * width);
+            mask.AsSpan(r * seq, s.Length / width).Fill(1);
         }
 
         var feeds = new List<(string, OrtValue)>
         {
-            (layerInput, OrtValue.CreateTensorValueFromMemory(x, [batch.Length, seq, 384])),
+            (graph.LayerInput, OrtValue.CreateTensorValueFromMemory(x, [batch.Length, seq, width])),
             (AdapterGraph.Mask, OrtValue.CreateTensorValueFromMemory(mask, [batch.Length, seq])),
             (AdapterGraph.Theta, OrtValue.CreateTensorValueFromMemory(theta, [theta.Length])),
         };
