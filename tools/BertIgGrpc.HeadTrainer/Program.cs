@@ -17,6 +17,12 @@ var TokenUnits = int.Parse(ArgValue("--units") ?? "64", CultureInfo.InvariantCul
 var HiddenUnits = int.Parse(ArgValue("--hidden") ?? "0", CultureInfo.InvariantCulture);
 var Epochs = int.Parse(ArgValue("--epochs") ?? "8", CultureInfo.InvariantCulture);
 const double Lambda = 1e-4;
+// Real labelled review sentences (LabelledSentences.cs): which UCI sources, and each sentence's sample weight. With
+// --quick, the three validation sets together (of 280): none 224; imdb at weight 1/3/5/8/10/12/15: 222/229/229/230/231/
+// 230/226; imdb+yelp at 5/8: 230/223; imdb+amazon+yelp at 2/5: 224/220. Amazon's and Yelp's products and restaurants
+// did not help movie reviews.
+var uciSources = (ArgValue("--uci") ?? "imdb").Split(',', StringSplitOptions.RemoveEmptyEntries);
+var uciWeight = double.Parse(ArgValue("--uci-weight") ?? "10", CultureInfo.InvariantCulture);
 
 string[] seedSentences =
 [
@@ -39,13 +45,17 @@ var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
 string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv"];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
 var composed = Compositions.Build(entries, Seed, validationTexts);
-var examples = lexiconExamples.Concat(composed).ToList();
+Console.Error.WriteLine($"Fetching {LabelledSentences.PackageName}@{LabelledSentences.PackageVersion} ({string.Join(", ", uciSources)}) from npm ...");
+var labelled = LabelledSentences.Fetch(uciSources);
+var uciBySource = labelled.Select(l => l.Examples(validationTexts, uciWeight)).ToList();
+var uci = uciBySource.SelectMany(e => e).ToList();
+var examples = lexiconExamples.Concat(composed).Concat(uci).ToList();
 if (ArgValue("--dump") is { } dumpFile)
 {
     File.WriteAllLines(dumpFile, examples.Select(e => $"{MiniLmSentiment.Labels[e.Label]}\t{e.Text}"));
 }
 
-Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences");
+Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences + {uci.Count} labelled review sentences");
 
 var dll = MiniLmSentiment.DefaultEncoderDllPath;
 var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "model.onnx"));
@@ -57,7 +67,8 @@ using (var embedder = new Embedder(encoder, vocab, MiniLmSentiment.HiddenOutput)
 {
     // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
     // re-encode the lexicon sentences.
-    features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey)];
+    features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey),
+        .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey)];
 }
 
 var labels = examples.Select(e => e.Label).ToArray();
@@ -81,7 +92,7 @@ var fits = Enumerable.Range(quick ? 5 : 0, quick ? 1 : 6).AsParallel().AsOrdered
     return model;
 }).ToArray();
 fits = quick ? [null!, null!, null!, null!, null!, fits[0]] : fits;
-double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0;
+double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0, cvUciCorrect = 0, cvUciTotal = 0;
 for (var i = 0; i < (quick ? 0 : examples.Count); i++)
 {
     var right = (fits[foldOf[examples[i].Group]].Score(features[i]) > 0 ? 1 : 0) == labels[i] ? weights[i] : 0;
@@ -92,11 +103,17 @@ for (var i = 0; i < (quick ? 0 : examples.Count); i++)
         cvLexiconCorrect += right;
         cvLexiconTotal += weights[i];
     }
+    else if (i >= lexiconExamples.Count + composed.Count)
+    {
+        cvUciCorrect += right;
+        cvUciTotal += weights[i];
+    }
 }
 
 var cvAccuracy = cvCorrect / cvTotal;
 var cvLexiconAccuracy = cvLexiconCorrect / cvLexiconTotal;
-Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2})");
+var cvUciAccuracy = cvUciCorrect / cvUciTotal;
+Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2}, labelled review sentences {cvUciAccuracy:P2})");
 var mlp = fits[5];
 var trainAccuracy = Enumerable.Range(0, examples.Count).Count(i => (mlp.Score(features[i]) > 0 ? 1 : 0) == labels[i]) / (double)examples.Count;
 
@@ -143,13 +160,18 @@ foreach (var lexicon in lexicons)
 }
 
 md.AppendLine(inv, $"- Merged: {entries.Count} entries (AFINN's rating wins; terms the lexicons rate with opposite signs dropped; VADER means rescaled x5/4 to AFINN's -5..5); entries rated under 2 in size dropped.");
-md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative): {lexiconExamples.Count} from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; {composed.Count} phrase-level sentences (Compositions.cs: per adjective-like entry one negation in a wider scope, two 'but'/'although' contrasts where the second clause decides, and for positive words one comparison with another film; {Phrases.Idioms.Count} stock idioms from Phrases.cs in several frames and contrasts); seed {Seed}.");
+md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative): {lexiconExamples.Count} from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; {composed.Count} phrase-level sentences (Compositions.cs: per adjective-like entry one negation in a wider scope, two 'but'/'although' contrasts where the second clause decides, and for positive words one comparison with another film; {Phrases.Idioms.Count} stock idioms from Phrases.cs in several frames and contrasts); {uci.Count} labelled review sentences (below); seed {Seed}.");
+foreach (var (l, k) in labelled.Select((l, k) => (l, k)))
+{
+    md.AppendLine(inv, $"- Labelled review sentences: UCI Sentiment Labelled Sentences (Kotzias et al. 2015, CC BY 4.0), {l.Source}, as npm `{l.Package}@{l.Version}` ({l.License}, tarball sha256 `{l.TarballSha256}`) ships them in `test/fixtures/{l.Source}.json`: {l.Sentences.Count} distinct sentences, {uciBySource[k].Count} trained on (those equal to a validation sentence dropped), sample weight {uciWeight.ToString("R", inv)}.");
+}
+
 md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, every token's state (the encoder graph itself, run by ONNX Runtime; the encoder is frozen).");
 md.AppendLine();
 md.AppendLine("## Training");
 md.AppendLine(inv, $"Head: a token layer `u_t = tanh(state_t · Tᵀ + b_t)` with {TokenUnits} units on every token, `pooled` = the mean of the `u_t` over the attention mask (so a word's contextual state, e.g. 'good' after 'not', is scored in its context){(HiddenUnits > 0 ? $", then `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units" : "")}, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread per model, float32 with 8-lane sums (the same features give the same bytes).");
 md.AppendLine();
-md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}).");
+md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}; labelled review sentences alone, each its own group: {cvUciAccuracy:P2}).");
 md.AppendLine();
 md.AppendLine(inv, $"Training accuracy: {trainAccuracy:P2}.");
 md.AppendLine();
@@ -197,12 +219,14 @@ string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] 
 {
     var sb = new StringBuilder();
     sb.Append("{\n");
-    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = {(hw is null ? "pooled" : "tanh(pooled @ hidden_weight.T + hidden_bias)")} @ weight.T + bias, pooled = mean over the attention mask of tanh(state @ token_weight.T + token_bias) for every all-MiniLM-L6-v2 last_hidden_state token state. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms; see its METRICS.md.\",\n");
+    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = {(hw is null ? "pooled" : "tanh(pooled @ hidden_weight.T + hidden_bias)")} @ weight.T + bias, pooled = mean over the attention mask of tanh(state @ token_weight.T + token_bias) for every all-MiniLM-L6-v2 last_hidden_state token state. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms{(uci.Count > 0 ? $", and UCI labelled review sentences ({string.Join(", ", uciSources)})" : "")}; see its METRICS.md.\",\n");
     sb.Append(inv, $"  \"labels\": [\"{MiniLmSentiment.Labels[0]}\", \"{MiniLmSentiment.Labels[1]}\"],\n");
     sb.Append(inv, $"  \"encoder\": \"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}\",\n");
     sb.Append("  \"sources\": [\n");
-    sb.Append(string.Join(",\n", lexicons.Select(l => string.Create(inv,
-        $"    {{\"package\": \"{l.Package}\", \"version\": \"{l.Version}\", \"registry\": \"npm\", \"license\": \"{l.License}\", \"tarball_sha256\": \"{l.TarballSha256}\", \"use\": \"head training data\"}}"))));
+    sb.Append(string.Join(",\n", lexicons.Select(l => (l.Package, l.Version, l.License, l.TarballSha256, Use: "head training data (lexicon)"))
+        .Concat(labelled.Take(1).Select(l => (l.Package, l.Version, License: $"{l.License}; the UCI Sentiment Labelled Sentences are CC BY 4.0", l.TarballSha256, Use: $"head training data (UCI labelled sentences: {string.Join(", ", uciSources)})")))
+        .Select(l => string.Create(inv,
+        $"    {{\"package\": \"{l.Package}\", \"version\": \"{l.Version}\", \"registry\": \"npm\", \"license\": \"{l.License}\", \"tarball_sha256\": \"{l.TarballSha256}\", \"use\": \"{l.Use}\"}}"))));
     sb.Append("\n  ],\n");
     sb.Append(inv, $"  \"seed\": {Seed},\n");
     sb.Append(inv, $"  \"lambda\": {Lambda.ToString("R", inv)},\n");
