@@ -209,15 +209,17 @@ public sealed partial class KubernetesManifestTests
         Assert.Equal(Yaml.Canonical(deployment.At("spec.selector.matchLabels")), Yaml.Canonical(pdb.At("spec.selector.matchLabels")));
         Assert.True(pdb.Int("spec.maxUnavailable") < min, "The disruption budget lets a drain take every replica.");
 
-        var metric = Assert.Single(hpa.Items("spec.metrics"));
+        var metrics = hpa.Items("spec.metrics").ToList();
         if (overlay == "gpu")
         {
-            Assert.Equal("Pods", metric.Str("type"));
-            Assert.Equal("bertig_explain_queue_depth", metric.Str("pods.metric.name"));
+            // Both admission queues the server exports: explanations, and Predict (admitted apart, by tokens).
+            Assert.All(metrics, m => Assert.Equal("Pods", m.Str("type")));
+            Assert.Equal(["bertig_explain_queue_depth", "bertig_predict_queue_depth"], metrics.Select(m => m.Str("pods.metric.name")));
             Assert.Equal("true", deployment.At("spec.template.metadata.annotations")!["prometheus.io/scrape"]!.GetValue<string>());
         }
         else
         {
+            var metric = Assert.Single(metrics);
             Assert.Equal("Resource", metric.Str("type"));
             Assert.Equal("cpu", metric.Str("resource.name"));
             Assert.Equal("Utilization", metric.Str("resource.target.type"));
