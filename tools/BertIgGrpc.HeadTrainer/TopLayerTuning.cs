@@ -165,7 +165,7 @@ internal static class TopLayerTuning
             else if (list[i] != "--tune-top-layer") shown.Add(list[i]);
         }
 
-        return $"Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer -- --tune-top-layer --init HEAD{string.Concat(shown.Select(a => " " + a))}` with HEAD the head of commit 1ebe5ae (see docs/models.md; deterministic: same bytes on every run).";
+        return $"Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer -- --tune-top-layer --init HEAD{string.Concat(shown.Select(a => " " + a))}` with HEAD the earlier head whose sha256 is named below (from git history, see docs/models.md; deterministic: same bytes on every run).";
     }
 
     /// <summary>The METRICS.md paragraph on the tuning.</summary>
