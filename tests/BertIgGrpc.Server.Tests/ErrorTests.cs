@@ -84,20 +84,30 @@ public sealed class ErrorTests(ServerFixture server)
         var outcomes = new List<Task<global::Grpc.Core.Status>>();
         using (var hold = server.Runtime.HoldRuns())
         {
-            // The first call holds the only slot (its gradient runs wait for the test); the next one queues.
-            outcomes.Add(StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync));
-            await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
-            outcomes.AddRange(Enumerable.Range(1, calls - 1)
-                .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync)));
-
-            var later = outcomes.Skip(1).ToList();
-            var deadline = Task.Delay(TimeSpan.FromMinutes(2));
-            while (later.Count(o => o.IsCompleted) < calls - admitted)
+            try
             {
-                Assert.NotSame(deadline, await Task.WhenAny(later.Where(o => !o.IsCompleted).Append(deadline)));
-            }
+                // The first call holds the only slot (its gradient runs wait for the test); the next one queues.
+                outcomes.Add(StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync));
+                await hold.WaitEnteredAsync(TimeSpan.FromSeconds(60));
+                outcomes.AddRange(Enumerable.Range(1, calls - 1)
+                    .Select(_ => StatusOf(server.Client.ExplainUnaryAsync(LongRequest<ExplainUnaryRequest>(), cancellationToken: stop.Token).ResponseAsync)));
 
-            await stop.CancelAsync();
+                var later = outcomes.Skip(1).ToList();
+                var deadline = Task.Delay(TimeSpan.FromMinutes(2));
+                while (later.Count(o => o.IsCompleted) < calls - admitted)
+                {
+                    if (await Task.WhenAny(later.Where(o => !o.IsCompleted).Append(deadline)) == deadline)
+                    {
+                        Assert.Fail($"After 2 minutes {later.Count(o => o.IsCompleted)} of the {calls - 1} later calls had an answer " +
+                            $"(expected {calls - admitted} refusals); the gate says {server.Gate.Running} running and {server.Gate.Queued} queued.");
+                    }
+                }
+            }
+            finally
+            {
+                // Also on failure: the admitted calls must not outlive this test and keep the next tests' slots.
+                await stop.CancelAsync();
+            }
         }
 
         var statuses = await Task.WhenAll(outcomes);
