@@ -12,15 +12,6 @@ internal static class Cli
         return rows.Any(v => v.Label < 0) ? throw new InvalidDataException($"{path}: every label must be 'negative' or 'positive'.") : rows;
     }
 
-    public static int Argmax(float[] v) => v[1] > v[0] ? 1 : 0;
-
-    public static double[] Softmax(float[] v)
-    {
-        var m = v.Max();
-        var e = v.Select(x => Math.Exp(x - m)).ToArray();
-        return e.Select(x => x / e.Sum()).ToArray();
-    }
-
     public static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)

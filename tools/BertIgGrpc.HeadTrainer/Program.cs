@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using BertIgGrpc.Engine.Attribution;
 using BertIgGrpc.Engine.Models;
 using BertIgGrpc.Engine.Models.DefaultModel;
 using BertIgGrpc.Engine.Onnx;
@@ -170,7 +171,7 @@ using (var scorer = new Embedder(classifier, vocab, "logits"))
     seedLogits = scorer.Run(seedSentences, null, "");
     foreach (var (text, logits) in extra.Zip(scorer.Run(extra, null, "")))
     {
-        Console.Error.WriteLine($"p(positive) = {Softmax(logits)[1]:F3}  {text}");
+        Console.Error.WriteLine($"p(positive) = {Logits.Softmax(logits)[1]:F3}  {text}");
     }
 }
 
@@ -215,7 +216,7 @@ for (var v = 0; v < validationSets.Count; v++)
 {
     var (file, about, set) = validationSets[v];
     var logits = validationLogits[v];
-    var correct = set.Where((r, i) => Argmax(logits[i]) == r.Label).Count();
+    var correct = set.Where((r, i) => Logits.ArgMax(logits[i]) == r.Label).Count();
     valAccuracy.Add(correct / (double)set.Count);
     Console.Error.WriteLine($"{file}: {correct}/{set.Count} = {valAccuracy[v]:P2}");
     md.AppendLine(inv, $"## Validation (tools/BertIgGrpc.HeadTrainer/{file})");
@@ -227,9 +228,9 @@ for (var v = 0; v < validationSets.Count; v++)
     md.AppendLine();
     for (var i = 0; i < set.Count; i++)
     {
-        if (Argmax(logits[i]) != set[i].Label)
+        if (Logits.ArgMax(logits[i]) != set[i].Label)
         {
-            md.AppendLine(inv, $"- ({MiniLmSentiment.Labels[set[i].Label]}) {set[i].Text}  p(positive) = {Softmax(logits[i])[1]:F3}");
+            md.AppendLine(inv, $"- ({MiniLmSentiment.Labels[set[i].Label]}) {set[i].Text}  p(positive) = {Logits.Softmax(logits[i])[1]:F3}");
         }
     }
 
@@ -242,13 +243,13 @@ md.AppendLine("| text | expected | predicted | p(negative) | p(positive) | logit
 md.AppendLine("|---|---|---|---|---|---|");
 for (var i = 0; i < seedSentences.Length; i++)
 {
-    var p = Softmax(seedLogits[i]);
-    md.AppendLine(inv, $"| {seedSentences[i]} | {MiniLmSentiment.Labels[seedLabels[i]]} | {MiniLmSentiment.Labels[Argmax(seedLogits[i])]} | {p[0]:F4} | {p[1]:F4} | [{seedLogits[i][0]:F4}, {seedLogits[i][1]:F4}] |");
+    var p = Logits.Softmax(seedLogits[i]);
+    md.AppendLine(inv, $"| {seedSentences[i]} | {MiniLmSentiment.Labels[seedLabels[i]]} | {MiniLmSentiment.Labels[Logits.ArgMax(seedLogits[i])]} | {p[0]:F4} | {p[1]:F4} | [{seedLogits[i][0]:F4}, {seedLogits[i][1]:F4}] |");
 }
 
 File.WriteAllText(metricsPath, md.ToString(), new UTF8Encoding(false));
 Console.WriteLine(md.ToString());
-var seedsOk = seedSentences.Select((_, i) => Argmax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
+var seedsOk = seedSentences.Select((_, i) => Logits.ArgMax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
 return valAccuracy[0] >= 0.9 && seedsOk ? 0 : 1;
 
 string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b, IReadOnlyList<LowRankDelta>? deltas = null)
