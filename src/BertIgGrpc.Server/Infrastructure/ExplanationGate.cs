@@ -76,7 +76,7 @@ public sealed class ExplanationGate : IDisposable
 
         Interlocked.Increment(ref lane.RunningCount);
         UpdateGauges();
-        return new Lease(this, lane);
+        return new AdmissionLease(() => Exit(lane));
     }
 
     private void Exit(Lane lane)
@@ -109,18 +109,5 @@ public sealed class ExplanationGate : IDisposable
         public int Running => Volatile.Read(ref RunningCount);
 
         public int Queued => Math.Max(0, Volatile.Read(ref Admitted) - Running);
-    }
-
-    private sealed class Lease(ExplanationGate gate, Lane lane) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                gate.Exit(lane);
-            }
-        }
     }
 }

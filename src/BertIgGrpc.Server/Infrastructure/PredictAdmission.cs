@@ -78,7 +78,7 @@ public sealed class PredictAdmission
             if (_queue.Count == 0 && _tokensInFlight + cost <= MaxTokensInFlight)
             {
                 Admit(cost);
-                return new Lease(this, cost);
+                return new AdmissionLease(() => Exit(cost));
             }
 
             if (_queue.Count >= MaxQueue)
@@ -100,7 +100,7 @@ public sealed class PredictAdmission
             await waiter.Admitted.Task.ConfigureAwait(false);
         }
 
-        return new Lease(this, cost);
+        return new AdmissionLease(() => Exit(cost));
     }
 
     private void Admit(long cost)
@@ -163,18 +163,5 @@ public sealed class PredictAdmission
         public LinkedListNode<Waiter>? Node { get; set; }
 
         public TaskCompletionSource Admitted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    private sealed class Lease(PredictAdmission admission, long cost) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                admission.Exit(cost);
-            }
-        }
     }
 }
