@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text.Json;
 using BertIgGrpc.Engine.Onnx.Proto;
 
@@ -93,7 +92,7 @@ public sealed record LowRankDelta(string Initializer, int Rows, int Cols, int Ra
 
     /// <summary>Writes this delta as one JSON object (factors as base64 of little-endian float32).</summary>
     public string ToJson() =>
-        $"{{\"initializer\": {JsonSerializer.Serialize(Initializer)}, \"shape\": [{Rows}, {Cols}], \"rank\": {Rank}, \"a\": \"{Encode(A)}\", \"b\": \"{Encode(B)}\"}}";
+        $"{{\"initializer\": {JsonSerializer.Serialize(Initializer)}, \"shape\": [{Rows}, {Cols}], \"rank\": {Rank}, \"a\": \"{Convert.ToBase64String(Tensors.LittleEndianBytes(A))}\", \"b\": \"{Convert.ToBase64String(Tensors.LittleEndianBytes(B))}\"}}";
 
     private static LowRankDelta Parse(JsonElement e)
     {
@@ -102,8 +101,8 @@ public sealed record LowRankDelta(string Initializer, int Rows, int Cols, int Ra
             var name = e.GetProperty("initializer").GetString() ?? throw new InvalidDataException("Head JSON: an encoder delta lacks 'initializer'.");
             var shape = e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
             var rank = e.GetProperty("rank").GetInt32();
-            var a = Decode(e.GetProperty("a").GetString());
-            var b = Decode(e.GetProperty("b").GetString());
+            var a = Tensors.FromLittleEndianBytes(Convert.FromBase64String(e.GetProperty("a").GetString() ?? throw new FormatException("factor 'a' is null")));
+            var b = Tensors.FromLittleEndianBytes(Convert.FromBase64String(e.GetProperty("b").GetString() ?? throw new FormatException("factor 'b' is null")));
             if (shape.Length != 2 || rank <= 0 || a.Length != shape[0] * rank || b.Length != rank * shape[1])
             {
                 throw new InvalidDataException($"Head JSON: encoder delta '{name}' has shape [{string.Join(", ", shape)}], rank {rank}, {a.Length} 'a' and {b.Length} 'b' values, which disagree.");
@@ -115,33 +114,5 @@ public sealed record LowRankDelta(string Initializer, int Rows, int Cols, int Ra
         {
             throw new InvalidDataException($"Head JSON: an entry of '{JsonProperty}' needs 'initializer', 'shape' [rows, cols], 'rank' and base64 float32 'a' and 'b' ({ex.Message}).", ex);
         }
-    }
-
-    private static string Encode(float[] values)
-    {
-        var bytes = new byte[values.Length * 4];
-        for (var i = 0; i < values.Length; i++)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
-        }
-
-        return Convert.ToBase64String(bytes);
-    }
-
-    private static float[] Decode(string? base64)
-    {
-        var bytes = Convert.FromBase64String(base64 ?? throw new FormatException("a factor is null"));
-        if (bytes.Length % 4 != 0)
-        {
-            throw new FormatException("a factor's byte count is not a multiple of 4");
-        }
-
-        var values = new float[bytes.Length / 4];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4));
-        }
-
-        return values;
     }
 }

@@ -27,15 +27,39 @@ public static class Tensors
     {
         var t = new TensorProto { Name = name, DataType = Float };
         t.Dims.AddRange(dims);
+        // ONNX raw_data is little-endian whatever the host.
+        t.RawData = ByteString.CopyFrom(LittleEndianBytes(values));
+        return t;
+    }
+
+    /// <summary>The little-endian float32 bytes of <paramref name="values"/> (as ONNX raw_data stores them).</summary>
+    public static byte[] LittleEndianBytes(ReadOnlySpan<float> values)
+    {
         var bytes = new byte[values.Length * sizeof(float)];
         for (var i = 0; i < values.Length; i++)
         {
-            // ONNX raw_data is little-endian whatever the host.
             BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
         }
 
-        t.RawData = ByteString.CopyFrom(bytes);
-        return t;
+        return bytes;
+    }
+
+    /// <summary>The floats of little-endian float32 <paramref name="bytes"/> (the inverse of <see cref="LittleEndianBytes"/>).</summary>
+    /// <exception cref="FormatException">The byte count is not a multiple of 4.</exception>
+    public static float[] FromLittleEndianBytes(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length % sizeof(float) != 0)
+        {
+            throw new FormatException($"{bytes.Length} bytes are not a whole number of float32 values");
+        }
+
+        var values = new float[bytes.Length / sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * sizeof(float))..]);
+        }
+
+        return values;
     }
 
     /// <summary>Creates an int64 tensor with the given dims (a 1-D vector when <paramref name="dims"/> is empty).</summary>
