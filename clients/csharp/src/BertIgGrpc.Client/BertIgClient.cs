@@ -234,15 +234,45 @@ public sealed class BertIgClient : IDisposable
         CancellationToken cancellationToken)
     {
         using var activity = BertIgClientTelemetry.StartCall(method);
-        try
+        var callOptions = CallOptionsFor(deadline, cancellationToken); // one deadline for every attempt
+        for (var attempt = 1; ; attempt++)
         {
-            using var call = start(CallOptionsFor(deadline, cancellationToken));
-            return await call.ResponseAsync.ConfigureAwait(false);
+            try
+            {
+                using var call = start(callOptions);
+                return await call.ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (attempt < _options.MaxAttempts && IsGracefulConnectionClose(ex))
+            {
+                // The server closed the connection gracefully (HTTP/2 GOAWAY, NO_ERROR: it is shutting down) as the call
+                // started on it. grpc-dotnet reports that as INTERNAL, which the retry policy rightly leaves alone, but this
+                // one never reached a working server: try again (round_robin picks another server), as for UNAVAILABLE.
+                await Task.Delay(_options.InitialBackoff, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (BertIgClientTelemetry.RecordFailure(activity, ex) || ex.StatusCode == StatusCode.InvalidArgument)
+            {
+                throw BertIgValidationException.FromRpcException(ex);
+            }
         }
-        catch (RpcException ex) when (BertIgClientTelemetry.RecordFailure(activity, ex) || ex.StatusCode == StatusCode.InvalidArgument)
+    }
+
+    /// <summary>Whether a call failed because its connection was closed with HTTP/2 NO_ERROR (a server's graceful shutdown).</summary>
+    internal static bool IsGracefulConnectionClose(RpcException ex)
+    {
+        if (ex.StatusCode != StatusCode.Internal)
         {
-            throw BertIgValidationException.FromRpcException(ex);
+            return false;
         }
+
+        for (var e = ex.Status.DebugException; e is not null; e = e.InnerException)
+        {
+            if (e is HttpProtocolException { ErrorCode: 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task<ExplainResult> ExplainWithProgressAsync(

@@ -25,6 +25,21 @@ public sealed class ClientBehaviourTests
         return (services.BuildServiceProvider(), handler);
     }
 
+    private static (ServiceProvider Provider, ClosingConnectionHandler Handler) BuildClosing(int closing, long http2ErrorCode, Grpc.Core.StatusCode then, int maxAttempts)
+    {
+        var handler = new ClosingConnectionHandler(closing, http2ErrorCode, new RecordingHandler(then));
+        var services = new ServiceCollection();
+        services.AddBertIgClient(o =>
+            {
+                o.Address = new Uri("http://bertig.invalid:50051");
+                o.MaxAttempts = maxAttempts;
+                o.InitialBackoff = TimeSpan.FromMilliseconds(5);
+                o.MaxBackoff = TimeSpan.FromMilliseconds(20);
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => handler);
+        return (services.BuildServiceProvider(), handler);
+    }
+
     [Fact]
     public async Task ExplainAsync_BlankText_ThrowsValidationExceptionBeforeNetwork()
     {
@@ -134,6 +149,47 @@ public sealed class ClientBehaviourTests
     public async Task ListModelsAsync_Internal_IsNotRetried()
     {
         var (provider, handler) = Build(Grpc.Core.StatusCode.Internal, maxAttempts: 4);
+        await using var _ = provider;
+        var client = provider.GetRequiredService<BertIgClient>();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListModelsAsync());
+
+        Assert.Equal(Grpc.Core.StatusCode.Internal, ex.StatusCode);
+        Assert.Equal(1, handler.Requests);
+    }
+
+    [Fact]
+    public async Task ListModelsAsync_ConnectionClosedGracefullyAsTheCallStarts_TriedAgain()
+    {
+        // A server shutting down (GOAWAY NO_ERROR) as the call starts: grpc-dotnet says INTERNAL, the client tries again.
+        var (provider, handler) = BuildClosing(closing: 1, http2ErrorCode: 0, then: Grpc.Core.StatusCode.NotFound, maxAttempts: 3);
+        await using var _ = provider;
+        var client = provider.GetRequiredService<BertIgClient>();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListModelsAsync());
+
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, ex.StatusCode); // the second attempt's answer
+        Assert.Equal(2, handler.Requests);
+    }
+
+    [Fact]
+    public async Task ListModelsAsync_ConnectionClosedGracefullyEveryTime_GivesUpAfterMaxAttempts()
+    {
+        var (provider, handler) = BuildClosing(closing: int.MaxValue, http2ErrorCode: 0, then: Grpc.Core.StatusCode.NotFound, maxAttempts: 3);
+        await using var _ = provider;
+        var client = provider.GetRequiredService<BertIgClient>();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListModelsAsync());
+
+        Assert.Equal(Grpc.Core.StatusCode.Internal, ex.StatusCode);
+        Assert.Equal(3, handler.Requests);
+    }
+
+    [Fact]
+    public async Task ListModelsAsync_ConnectionClosedWithAProtocolError_IsNotRetried()
+    {
+        // PROTOCOL_ERROR (1) is a real fault, not a shutdown: INTERNAL stands.
+        var (provider, handler) = BuildClosing(closing: 1, http2ErrorCode: 1, then: Grpc.Core.StatusCode.NotFound, maxAttempts: 3);
         await using var _ = provider;
         var client = provider.GetRequiredService<BertIgClient>();
 
