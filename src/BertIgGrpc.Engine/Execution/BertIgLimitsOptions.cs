@@ -38,10 +38,13 @@ public sealed class BertIgLimitsOptions
 
     /// <summary>
     /// Gets or sets the device memory one ONNX Runtime run may take on CUDA, in MiB (there it replaces
-    /// <see cref="MaxRunMemoryMB"/>, which sizes runs by the host's memory). 0 or less: a quarter of the device's memory
-    /// (at most what was free when the first model loaded), shared by the runs in flight of
-    /// <see cref="GpuExplanationsSharingDevice"/> explanations; <see cref="FallbackGpuRunMemoryMB"/> when the CUDA
-    /// runtime cannot say. Defaults to 0.
+    /// <see cref="MaxRunMemoryMB"/>, which sizes runs by the host's memory). 0 or less: half of the device's memory (at
+    /// most what was free when the first model loaded), shared by the runs in flight of
+    /// <see cref="GpuExplanationsSharingDevice"/> explanations (5 GiB a run on an 80 GiB device);
+    /// <see cref="FallbackGpuRunMemoryMB"/> when the CUDA runtime cannot say. Defaults to 0. A device runs its kernels
+    /// one run after another, so a few large runs pay more than many small ones: on CUDA keep
+    /// <c>BertIg:Server:MaxConcurrentExplanations</c> near <see cref="GpuExplanationsSharingDevice"/>, or set this budget
+    /// for the concurrency you allow.
     /// </summary>
     public int MaxGpuRunMemoryMB { get; set; }
 
@@ -78,8 +81,8 @@ public sealed class BertIgLimitsOptions
             return FallbackGpuRunMemoryMB * 1024L * 1024L;
         }
 
-        // A quarter of the device: ONNX Runtime's arena grows in powers of two, so what it reserves can reach twice the peak.
-        var pool = Math.Min(memory.TotalBytes / 4, Math.Max(0, memory.FreeBytes));
+        // Half the device: the rest for the weights, the CUDA context, cuBLAS workspaces and the arena's rounding.
+        var pool = Math.Min(memory.TotalBytes / 2, Math.Max(0, memory.FreeBytes));
         return Math.Max(64L * 1024 * 1024, pool / (GpuExplanationsSharingDevice * (long)Math.Max(1, runsInFlight)));
     }
 

@@ -103,6 +103,9 @@ public sealed partial class ExplainerModel : IDisposable
         return perRow <= 0 ? int.MaxValue : (int)Math.Clamp(RunMemoryBudgetBytes / perRow, 1, int.MaxValue);
     }
 
+    /// <summary>Gets the estimated activation memory of one row of <paramref name="seqLen"/> tokens at a run's peak, in bytes (0: unknown).</summary>
+    public long ActivationBytesPerRow(int seqLen) => _runtime.ActivationBytesPerRow(seqLen);
+
     /// <summary>Gets the length runs pad <paramref name="tokens"/> tokens to (<see cref="LengthBuckets"/>, within <see cref="MaxTokens"/>).</summary>
     public int PaddedLength(int tokens) => LengthBuckets.Pad(tokens, MaxTokens);
 
