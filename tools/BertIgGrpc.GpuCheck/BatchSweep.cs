@@ -51,7 +51,6 @@ internal static class BatchSweep
             ["provider"] = model.ExecutionProvider,
             ["budget_key"] = BertIgLimitsOptions.RunMemoryKey(model.ExecutionProvider),
             ["run_memory_budget_mb"] = Math.Round(model.RunMemoryBudgetBytes / 1048576.0, 1),
-            ["gpu_explanations_sharing_device"] = BertIgLimitsOptions.GpuExplanationsSharingDevice,
             ["gpu_memory_at_first_use"] = Device(GpuMemory.AtFirstUse),
             ["gpu_memory_now"] = Device(GpuMemory.Query()),
             ["by_length"] = rows,

@@ -39,20 +39,15 @@ public sealed class BertIgLimitsOptions
     /// <summary>
     /// Gets or sets the device memory one ONNX Runtime run may take on CUDA, in MiB (there it replaces
     /// <see cref="MaxRunMemoryMB"/>, which sizes runs by the host's memory). 0 or less: half of the device's memory (at
-    /// most what was free when the first model loaded), shared by the runs in flight of
-    /// <see cref="GpuExplanationsSharingDevice"/> explanations (5 GiB a run on an 80 GiB device);
-    /// <see cref="FallbackGpuRunMemoryMB"/> when the CUDA runtime cannot say. Defaults to 0. A device runs its kernels
-    /// one run after another, so a few large runs pay more than many small ones: on CUDA keep
-    /// <c>BertIg:Server:MaxConcurrentExplanations</c> near <see cref="GpuExplanationsSharingDevice"/>, or set this budget
-    /// for the concurrency you allow.
+    /// most what was free when the first model loaded) shared by the runs one model keeps in flight, however many calls
+    /// run: its gradient runs (shared by concurrent explanations) and as many Predict runs, so 10 GiB a run on an 80 GiB
+    /// device; <see cref="FallbackGpuRunMemoryMB"/> when the CUDA runtime cannot say. Defaults to 0. Several models on
+    /// one device each get that default: set this budget to share the device between them.
     /// </summary>
     public int MaxGpuRunMemoryMB { get; set; }
 
     /// <summary>The GPU run budget, in MiB, when <see cref="MaxGpuRunMemoryMB"/> is 0 and the device's memory is unknown.</summary>
     public const int FallbackGpuRunMemoryMB = 1024;
-
-    /// <summary>Explanations the default GPU budget expects to run at once on one device, each with its runs in flight.</summary>
-    public const int GpuExplanationsSharingDevice = 4;
 
     /// <summary>Gets the configuration key of the budget that sizes runs on <paramref name="executionProvider"/>.</summary>
     public static string RunMemoryKey(string executionProvider)
@@ -83,7 +78,8 @@ public sealed class BertIgLimitsOptions
 
         // Half the device: the rest for the weights, the CUDA context, cuBLAS workspaces and the arena's rounding.
         var pool = Math.Min(memory.TotalBytes / 2, Math.Max(0, memory.FreeBytes));
-        return Math.Max(64L * 1024 * 1024, pool / (GpuExplanationsSharingDevice * (long)Math.Max(1, runsInFlight)));
+        // runsInFlight gradient runs (PathRunScheduler) and as many Predict runs (PredictBatcher) per model.
+        return Math.Max(64L * 1024 * 1024, pool / (2L * Math.Max(1, runsInFlight)));
     }
 
     /// <summary>Gets the effective memory budget of one run in bytes on CPU (host memory).</summary>

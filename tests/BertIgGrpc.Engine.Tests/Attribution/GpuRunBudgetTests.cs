@@ -25,16 +25,16 @@ public class GpuRunBudgetTests
     }
 
     [Fact]
-    public void GpuBudget_Default_IsHalfTheDeviceSharedByTheRunsOfFourExplanations()
+    public void GpuBudget_Default_IsHalfTheDeviceSharedByTheModelsGradientAndPredictRuns()
     {
         var limits = new BertIgLimitsOptions { MaxRunMemoryMB = 7 }; // the host budget plays no part on CUDA
 
-        // 80 GiB device, almost all free: 40 GiB for 4 explanations x 2 runs = 5 GiB a run.
-        Assert.Equal(40 * GiB / (BertIgLimitsOptions.GpuExplanationsSharingDevice * RunsInFlight),
-            limits.ResolveMaxGpuRunMemoryBytes(RunsInFlight, new GpuMemoryInfo(79 * GiB, 80 * GiB)));
-        Assert.Equal(5 * GiB, limits.ResolveMaxGpuRunMemoryBytes(2, new GpuMemoryInfo(79 * GiB, 80 * GiB)));
+        // 80 GiB device, almost all free: 40 GiB for 2 gradient and 2 Predict runs = 10 GiB a run.
+        Assert.Equal(40 * GiB / (2 * RunsInFlight), limits.ResolveMaxGpuRunMemoryBytes(RunsInFlight, new GpuMemoryInfo(79 * GiB, 80 * GiB)));
+        Assert.Equal(10 * GiB, limits.ResolveMaxGpuRunMemoryBytes(2, new GpuMemoryInfo(79 * GiB, 80 * GiB)));
+        Assert.Equal(20 * GiB, limits.ResolveMaxGpuRunMemoryBytes(1, new GpuMemoryInfo(79 * GiB, 80 * GiB)));
         // Less free than half (another process holds the device): what is free is shared.
-        Assert.Equal(8 * GiB / 8, limits.ResolveMaxGpuRunMemoryBytes(2, new GpuMemoryInfo(8 * GiB, 80 * GiB)));
+        Assert.Equal(8 * GiB / 4, limits.ResolveMaxGpuRunMemoryBytes(2, new GpuMemoryInfo(8 * GiB, 80 * GiB)));
         // A tiny or full device still gets 64 MiB (one row is always run).
         Assert.Equal(64 * MiB, limits.ResolveMaxGpuRunMemoryBytes(2, new GpuMemoryInfo(0, 80 * GiB)));
         // Unknown device (the CUDA runtime could not be asked): the fixed fallback.
