@@ -86,6 +86,7 @@ internal static class BatchSweep
                     ["runs"] = (sweep.Steps + rowsPerRun - 1) / rowsPerRun,
                     ["explain_ms"] = ms,
                     ["us_per_row"] = Math.Round(ms * 1000 / sweep.Steps, 1),
+                    ["host_copy_mb_per_run"] = Math.Round(HostCopyBytes(runner, rowsPerRun, runner.PaddedLength(sweep.Length)) / 1e6, 3),
                     ["estimated_run_mb"] = Math.Round(rowsPerRun * (double)model.ActivationBytesPerRow(model.PaddedLength(sweep.Length)) / 1e6, 1),
                     ["gpu_used_mb_after"] = Used(device),
                 });
@@ -103,10 +104,24 @@ internal static class BatchSweep
         {
             ["note"] = "rows_per_run = min(internal_batch_size, the run budget's rows, steps); explicit sizes run with run_memory_budget_mb wide enough for them, "
                 + "'default' with the engine's default budget; estimated_run_mb is the engine's estimate of one run's peak (rows x estimated bytes per row); "
-                + "gpu_used_mb counts ONNX Runtime's arenas (kept between runs) of every loaded model and any other process on the device",
+                + "gpu_used_mb counts ONNX Runtime's arenas (kept between runs) of every loaded model and any other process on the device; "
+                + "host_copy_mb_per_run bounds what one run copies between host and device (the most IOBinding could save per run)",
             ["gpu_used_mb_before"] = Used(before),
             ["lengths"] = results,
         };
+    }
+
+    /// <summary>
+    /// At most the bytes one path run of one text copies between host and device (what IOBinding could keep on the
+    /// device): in, the text's baseline and difference <c>[1, S, H]</c> floats, one alpha and one seed row per row, and up
+    /// to three int64 <c>[rows, S]</c> inputs (attention mask, token types, input ids for its shape); out, the gradient
+    /// sum <c>[1, S, H]</c> and the logits.
+    /// </summary>
+    private static long HostCopyBytes(ExplainerModel model, int rows, int seqLen)
+    {
+        long cut = (long)seqLen * model.HiddenSize * sizeof(float);
+        long perRow = sizeof(float) + (model.Labels.Count * 2L * sizeof(float)) + (3L * seqLen * sizeof(long));
+        return (3 * cut) + (rows * perRow);
     }
 
     private static double? Used(GpuMemoryInfo? info) => info is { } d ? Math.Round((d.TotalBytes - d.FreeBytes) / 1048576.0, 0) : null;
