@@ -58,6 +58,13 @@ if (cpu is not null)
 
     var settings = quick ? Workload.QuickSettings : Workload.FullSettings;
     report["timings"] = await Section("timings", () => Workload.TimeAsync(fastest.Default, settings));
+    // What sizes the runs (on CUDA the GPU budget) and which internal batch size is fastest. On CUDA the sizes run on
+    // a model with a GPU budget wide enough for every size (BatchSweep.WideBudgetMB); "default" on the default model.
+    // Without CUDA only the quick sizes run (the full ones take minutes on a CPU).
+    report["run_budget"] = BatchSweep.Budget(fastest.Default);
+    if (cuda is not null) report["run_budget_cpu"] = BatchSweep.Budget(cpu.Default);
+    using var wide = cuda is null ? null : await Section("batch_sweep_load", () => Workload.LoadAsync(cache, "cuda", log, maxGpuRunMemoryMB: BatchSweep.WideBudgetMB));
+    report["batch_sweep"] = await Section("batch_sweep", () => BatchSweep.RunAsync((wide ?? fastest).Default, fastest.Default, quick || wide is null ? BatchSweep.Quick : BatchSweep.Full));
     if (cuda is not null && !quick)
     {
         // TF32 (off by default): how much faster, and how far from float32.

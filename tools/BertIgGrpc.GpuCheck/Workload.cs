@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BertIgGrpc.Engine.Attribution;
+using BertIgGrpc.Engine.Execution;
 using BertIgGrpc.Engine.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -41,9 +42,15 @@ internal static class Workload
         "photography carry long scenes of quiet drama that some viewers will find moving and others merely long ";
 
     /// <summary>Loads the default model with the given provider preference into a registry of its own.</summary>
-    public static async Task<ModelRegistry> LoadAsync(string cache, string provider, ILoggerFactory log, bool tf32 = false)
+    public static async Task<ModelRegistry> LoadAsync(string cache, string provider, ILoggerFactory log, bool tf32 = false, int maxGpuRunMemoryMB = 0)
     {
-        var options = Options.Create(new BertIgOptions { CacheDirectory = cache, ExecutionProvider = provider, CudaTf32 = tf32 });
+        var options = Options.Create(new BertIgOptions
+        {
+            CacheDirectory = cache,
+            ExecutionProvider = provider,
+            CudaTf32 = tf32,
+            Limits = new BertIgLimitsOptions { MaxGpuRunMemoryMB = maxGpuRunMemoryMB },
+        });
         var registry = new ModelRegistry(options, log);
         try
         {
@@ -171,7 +178,8 @@ internal static class Workload
         int Count() => model.Tokenizer.CountTokens(string.Join(' ', picked)) + 2;
     }
 
-    private static async Task<double> MedianMs<T>(int repeats, Func<Task<T>> work)
+    /// <summary>Median wall time of <paramref name="repeats"/> runs of <paramref name="work"/> after one warm-up, in ms.</summary>
+    internal static async Task<double> MedianMs<T>(int repeats, Func<Task<T>> work)
     {
         await work(); // warm-up: allocations, kernels, cuDNN/cuBLAS handles
         var times = new double[repeats];

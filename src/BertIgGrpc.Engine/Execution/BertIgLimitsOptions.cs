@@ -29,14 +29,60 @@ public sealed class BertIgLimitsOptions
     public long MaxPredictTokensInFlight { get; set; }
 
     /// <summary>
-    /// Gets or sets the memory one ONNX Runtime run may take, in MiB: the engine picks the rows per run (at most the
+    /// Gets or sets the memory one ONNX Runtime run on CPU may take, in MiB: the engine picks the rows per run (at most the
     /// request's <c>internal_batch_size</c>) from the model's estimated activation memory per row. 0 or less: sized so
     /// that one explanation per processor, each with its runs in flight, fits in half of the memory available to the
-    /// process. Defaults to 0.
+    /// process. Defaults to 0. Runs on CUDA are sized by <see cref="MaxGpuRunMemoryMB"/> instead.
     /// </summary>
     public int MaxRunMemoryMB { get; set; }
 
-    /// <summary>Gets the effective memory budget of one run in bytes.</summary>
+    /// <summary>
+    /// Gets or sets the device memory one ONNX Runtime run may take on CUDA, in MiB (there it replaces
+    /// <see cref="MaxRunMemoryMB"/>, which sizes runs by the host's memory). 0 or less: half of the device's memory (at
+    /// most what was free when the first model loaded) shared by the runs one model keeps in flight, however many calls
+    /// run: its gradient runs (shared by concurrent explanations) and as many Predict runs, so 10 GiB a run on an 80 GiB
+    /// device; <see cref="FallbackGpuRunMemoryMB"/> when the CUDA runtime cannot say. Defaults to 0. Several models on
+    /// one device each get that default: set this budget to share the device between them.
+    /// </summary>
+    public int MaxGpuRunMemoryMB { get; set; }
+
+    /// <summary>The GPU run budget, in MiB, when <see cref="MaxGpuRunMemoryMB"/> is 0 and the device's memory is unknown.</summary>
+    public const int FallbackGpuRunMemoryMB = 1024;
+
+    /// <summary>Gets the configuration key of the budget that sizes runs on <paramref name="executionProvider"/>.</summary>
+    public static string RunMemoryKey(string executionProvider)
+        => SectionName + ":" + (executionProvider == SessionFactory.Cuda ? nameof(MaxGpuRunMemoryMB) : nameof(MaxRunMemoryMB));
+
+    /// <summary>Gets the effective memory budget of one run in bytes on <paramref name="executionProvider"/>.</summary>
+    /// <param name="runsInFlight">Runs one explanation keeps in flight.</param>
+    /// <param name="executionProvider">The provider the sessions run on: CUDA is sized by device memory (<see cref="ResolveMaxGpuRunMemoryBytes"/>), any other by host memory.</param>
+    public long ResolveMaxRunMemoryBytes(int runsInFlight, string executionProvider)
+        => executionProvider == SessionFactory.Cuda
+            ? ResolveMaxGpuRunMemoryBytes(runsInFlight, MaxGpuRunMemoryMB > 0 ? null : GpuMemory.AtFirstUse)
+            : ResolveMaxRunMemoryBytes(runsInFlight);
+
+    /// <summary>Gets the effective GPU budget of one run in bytes (see <see cref="MaxGpuRunMemoryMB"/>).</summary>
+    /// <param name="runsInFlight">Runs one explanation keeps in flight.</param>
+    /// <param name="device">The device's memory, or <c>null</c> when unknown.</param>
+    public long ResolveMaxGpuRunMemoryBytes(int runsInFlight, GpuMemoryInfo? device)
+    {
+        if (MaxGpuRunMemoryMB > 0)
+        {
+            return MaxGpuRunMemoryMB * 1024L * 1024L;
+        }
+
+        if (device is not { TotalBytes: > 0 } memory)
+        {
+            return FallbackGpuRunMemoryMB * 1024L * 1024L;
+        }
+
+        // Half the device: the rest for the weights, the CUDA context, cuBLAS workspaces and the arena's rounding.
+        var pool = Math.Min(memory.TotalBytes / 2, Math.Max(0, memory.FreeBytes));
+        // runsInFlight gradient runs (PathRunScheduler) and as many Predict runs (PredictBatcher) per model.
+        return Math.Max(64L * 1024 * 1024, pool / (2L * Math.Max(1, runsInFlight)));
+    }
+
+    /// <summary>Gets the effective memory budget of one run in bytes on CPU (host memory).</summary>
     /// <param name="runsInFlight">Runs one explanation keeps in flight.</param>
     public long ResolveMaxRunMemoryBytes(int runsInFlight)
     {
@@ -52,7 +98,7 @@ public sealed class BertIgLimitsOptions
 
     /// <summary>Gets the effective <see cref="MaxPredictTokensInFlight"/> for a model.</summary>
     /// <param name="tokensPerRun">Tokens one run within the memory budget holds at the model's longest texts (rows x length).</param>
-    /// <param name="runsInFlight">Runs one explanation keeps in flight (as for <see cref="ResolveMaxRunMemoryBytes"/>).</param>
+    /// <param name="runsInFlight">Runs one explanation keeps in flight (as for <see cref="ResolveMaxRunMemoryBytes(int, string)"/>).</param>
     public long ResolveMaxPredictTokensInFlight(long tokensPerRun, int runsInFlight)
         => MaxPredictTokensInFlight > 0
             ? MaxPredictTokensInFlight

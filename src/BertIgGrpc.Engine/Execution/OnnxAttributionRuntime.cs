@@ -66,9 +66,9 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     public long ActivationBytesPerRow(int seqLen) => _cost.BytesPerRow(seqLen);
 
     /// <summary>
-    /// Gets the largest estimated run peak (rows x <see cref="ActivationBytesPerRow"/>) after which ONNX Runtime's CPU arena
-    /// is kept for the next run: the run memory budget (<c>BertIg:Limits:MaxRunMemoryMB</c> or its default, see
-    /// <see cref="BertIgLimitsOptions.ResolveMaxRunMemoryBytes"/>), which the process memory is already sized for (peak =
+    /// Gets the largest estimated run peak (rows x <see cref="ActivationBytesPerRow"/>) after which ONNX Runtime's arena
+    /// is kept for the next run: the run memory budget (<c>BertIg:Limits:MaxRunMemoryMB</c>, on CUDA
+    /// <c>MaxGpuRunMemoryMB</c>, or their defaults, see <see cref="BertIgLimitsOptions.ResolveMaxRunMemoryBytes(int, string)"/>), which the process memory is already sized for (peak =
     /// runs in flight x run budget). Runs over it (one row larger than the budget, or callers that ignore the budget) give
     /// the arena's free regions back afterwards. Memory given back is faulted in afresh by the next run, which cost more
     /// than the gradient arithmetic itself: a 50-step explanation ran 3.4x to 4.7x a forward pass at 128 tokens with
@@ -78,6 +78,14 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
     /// <summary>Gets whether a run of <paramref name="rows"/> x <paramref name="seqLen"/> gives the arena back afterwards (see <see cref="KeptArenaBytes"/>).</summary>
     public bool ShrinksArena(int rows, int seqLen) => rows * _cost.BytesPerRow(seqLen) > KeptArenaBytes;
+
+    /// <summary>
+    /// Gets the arenas a run of <paramref name="rows"/> x <paramref name="seqLen"/> gives back afterwards, as ONNX Runtime's
+    /// run option <c>memory.enable_memory_arena_shrinkage</c> lists them, or <c>null</c> (see <see cref="ShrinksArena"/>):
+    /// on CUDA the device's arena (<c>gpu:0</c>, the device the provider is added on) and the host arena of the copies.
+    /// </summary>
+    public string? ShrinkArenas(int rows, int seqLen)
+        => !ShrinksArena(rows, seqLen) ? null : ExecutionProvider == SessionFactory.Cuda ? "cpu:0;gpu:0" : "cpu:0";
 
     /// <summary>Gets the gradient model (for inspection and tests).</summary>
     public GradientModel GradientModel => _gradientModel;
@@ -149,7 +157,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
             var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(PathGraphBuilder.Build(gradientModel).Model), settings, logger);
             return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
                 (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut), ActivationCost.FromProbe(info, model, rows, seqLen),
-                settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight));
+                settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight, provider));
         }
         catch
         {
@@ -187,7 +195,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var results = Run(_forward, names, values, outputs, ShrinksArena(rows, seqLen), cancellationToken);
+            using var results = Run(_forward, names, values, outputs, ShrinkArenas(rows, seqLen), cancellationToken);
             return results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
         }
         finally
@@ -238,7 +246,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
 
         try
         {
-            using var results = Run(_gradient, names, values, [_gradientModel.LogitsOutput, PathModel.GradientSumOutput], ShrinksArena(rows, seqLen), cancellationToken);
+            using var results = Run(_gradient, names, values, [_gradientModel.LogitsOutput, PathModel.GradientSumOutput], ShrinkArenas(rows, seqLen), cancellationToken);
             return (results[0].GetTensorDataAsSpan<float>().ToArray(), results[1].GetTensorDataAsSpan<float>().ToArray());
         }
         finally
@@ -253,12 +261,12 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     /// </summary>
     private static IDisposableReadOnlyCollection<OrtValue> Run(
         InferenceSession session, IReadOnlyCollection<string> names, IReadOnlyCollection<OrtValue> values, IReadOnlyCollection<string> outputs,
-        bool shrinkArena, CancellationToken cancellationToken)
+        string? shrinkArenas, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
         // Give the arena's free regions back after a large run (see KeptArenaBytes).
-        if (shrinkArena) runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        if (shrinkArenas is not null) runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", shrinkArenas);
         // Disposed before runOptions (reverse order): the callback never touches a disposed RunOptions.
         using var registration = cancellationToken.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
         try

@@ -37,7 +37,7 @@ public sealed class BertIgOptions
 
     /// <summary>
     /// Gets or sets the interpolation rows per ONNX Runtime run on CPU when a request leaves it at 0. Defaults to 25. On
-    /// CUDA such requests get as many rows per run as the memory budget (<c>Limits:MaxRunMemoryMB</c>) allows.
+    /// CUDA such requests get as many rows per run as the memory budget (<c>Limits:MaxGpuRunMemoryMB</c>) allows.
     /// </summary>
     public int DefaultInternalBatchSize { get; set; } = RuntimeSettings.StandardInternalBatchSize;
 

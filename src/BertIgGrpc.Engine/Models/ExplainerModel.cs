@@ -49,7 +49,7 @@ public sealed partial class ExplainerModel : IDisposable
         _definition = definition;
         _tokenizer = tokenizer;
         _runtime = runtime;
-        RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight);
+        RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight, runtime.ExecutionProvider);
         Name = definition.Name;
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);
@@ -81,7 +81,10 @@ public sealed partial class ExplainerModel : IDisposable
     /// <summary>Gets the hidden size at the cut.</summary>
     public int HiddenSize { get; }
 
-    /// <summary>Gets the memory one ONNX Runtime run may take (<c>BertIg:Limits:MaxRunMemoryMB</c>), in bytes.</summary>
+    /// <summary>
+    /// Gets the memory one ONNX Runtime run may take, in bytes: <c>BertIg:Limits:MaxRunMemoryMB</c> (host memory) on CPU,
+    /// <c>BertIg:Limits:MaxGpuRunMemoryMB</c> (device memory) on CUDA, or their defaults.
+    /// </summary>
     public long RunMemoryBudgetBytes { get; }
 
     /// <summary>
@@ -99,6 +102,9 @@ public sealed partial class ExplainerModel : IDisposable
         var perRow = _runtime.ActivationBytesPerRow(seqLen);
         return perRow <= 0 ? int.MaxValue : (int)Math.Clamp(RunMemoryBudgetBytes / perRow, 1, int.MaxValue);
     }
+
+    /// <summary>Gets the estimated activation memory of one row of <paramref name="seqLen"/> tokens at a run's peak, in bytes (0: unknown).</summary>
+    public long ActivationBytesPerRow(int seqLen) => _runtime.ActivationBytesPerRow(seqLen);
 
     /// <summary>Gets the length runs pad <paramref name="tokens"/> tokens to (<see cref="LengthBuckets"/>, within <see cref="MaxTokens"/>).</summary>
     public int PaddedLength(int tokens) => LengthBuckets.Pad(tokens, MaxTokens);

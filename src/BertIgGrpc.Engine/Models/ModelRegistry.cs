@@ -153,7 +153,8 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 loaded.Add(Load(definition, settings));
-                Log.Loaded(_logger, definition.Name, definition.ModelPath, loaded[^1].ExecutionProvider);
+                Log.Loaded(_logger, definition.Name, definition.ModelPath, loaded[^1].ExecutionProvider,
+                    loaded[^1].RunMemoryBudgetBytes / (1024 * 1024), BertIgLimitsOptions.RunMemoryKey(loaded[^1].ExecutionProvider));
             }
         }
         catch
@@ -210,7 +211,7 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Model {Name} loaded from {Path} on {Provider}")]
-        public static partial void Loaded(ILogger logger, string name, string path, string provider);
+        [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Model {Name} loaded from {Path} on {Provider}; runs sized by a memory budget of {BudgetMiB} MiB ({BudgetKey})")]
+        public static partial void Loaded(ILogger logger, string name, string path, string provider, long budgetMiB, string budgetKey);
     }
 }

@@ -195,9 +195,10 @@ internal sealed class RequestPlanner(ExplainerModel model, BertTextTokenizer tok
         var rows = model.MaxRowsPerRun(tokens);
         if (classes > rows)
         {
-            throw new RequestLimitExceededException("BertIg:Limits:MaxRunMemoryMB", classes, rows,
+            var key = BertIgLimitsOptions.RunMemoryKey(model.ExecutionProvider);
+            throw new RequestLimitExceededException(key, classes, rows,
                 $"all_targets puts one row per class in every gradient run: {classes} rows of {tokens} tokens, but the memory budget of one run "
-                + $"(BertIg:Limits:MaxRunMemoryMB, {model.RunMemoryBudgetBytes / (1024 * 1024)} MiB) allows {rows}; explain the classes in separate requests (target_index) or send a shorter text.");
+                + $"({key}, {model.RunMemoryBudgetBytes / (1024 * 1024)} MiB) allows {rows}; explain the classes in separate requests (target_index) or send a shorter text.");
         }
 
         return classes;

@@ -8,9 +8,9 @@ namespace BertIgGrpc.Engine.Tests.Attribution;
 internal static class CubicTestModel
 {
     /// <summary>Creates the model with <paramref name="settings"/>; <paramref name="bytesPerToken"/> feeds the memory estimate.</summary>
-    public static (ExplainerModel Model, CubicTestRuntime Runtime) Create(RuntimeSettings settings, long bytesPerToken = 0, int maxTokens = 512)
+    public static (ExplainerModel Model, CubicTestRuntime Runtime) Create(RuntimeSettings settings, long bytesPerToken = 0, int maxTokens = 512, string provider = "TestExecutionProvider")
     {
-        var runtime = new CubicTestRuntime(classes: 2) { BytesPerToken = bytesPerToken };
+        var runtime = new CubicTestRuntime(classes: 2) { BytesPerToken = bytesPerToken, ExecutionProvider = provider };
         var definition = new ModelDefinition
         {
             Name = "test-model",

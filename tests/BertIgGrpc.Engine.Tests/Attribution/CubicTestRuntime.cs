@@ -14,7 +14,8 @@ internal sealed class CubicTestRuntime(int classes = 3, int hidden = 8, double c
     private int _forwardCalls;
     private readonly List<int> _gradientRows = [];
 
-    public string ExecutionProvider => "TestExecutionProvider";
+    /// <summary>Gets the provider this runtime reports (the engine sizes CUDA runs by the GPU budget).</summary>
+    public string ExecutionProvider { get; init; } = "TestExecutionProvider";
     public int NumClasses => classes;
     public int HiddenSize => hidden;
     public bool UsesTokenTypeIds => true;
