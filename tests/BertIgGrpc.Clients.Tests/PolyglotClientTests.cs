@@ -72,6 +72,8 @@ public sealed class PolyglotClientTests
         "test_explain_long_text_in_windows_covers_the_whole_text",
         "test_predict_long_text_in_windows_averages_them_and_is_refused_otherwise",
         "test_explain_all_targets_and_faithfulness",
+        "test_predict_in_a_closed_loop_loses_no_call_when_its_server_stops_gracefully",
+        "test_retry_settings_outside_grpcs_limits_are_refused",
         "test_list_models_tls_with_ca_and_api_key_succeeds",
         "test_list_models_tls_without_credentials_is_unauthenticated",
         "test_explain_stream_with_client_certificate_succeeds",
