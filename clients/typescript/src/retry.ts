@@ -3,7 +3,9 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 /**
  * How a unary call refused with `UNAVAILABLE` is tried again: the status a server answers while it shuts down (and
  * a connection that cannot be opened), so the next attempt reaches a server that is still up. The same policy and
- * defaults as the C# client's retry (gRPC's retryPolicy: exponential backoff with full jitter).
+ * defaults as the C# client's retry (gRPC's retryPolicy: exponential backoff with full jitter). A stream the server
+ * refused (HTTP/2 RST_STREAM REFUSED_STREAM, as Kestrel does with calls that arrive while it closes a connection to
+ * shut down), which connect-node reports as `INTERNAL`, is tried again the same way: the server did not process it.
  */
 export interface RetryOptions {
   /** Attempts per call, the first included (default 5); 1 turns retrying off. */
@@ -46,7 +48,7 @@ export function retryUnavailable(options: RetryOptions = {}): Interceptor {
       try {
         return await next(request);
       } catch (reason) {
-        if (attempt >= policy.maxAttempts || request.signal.aborted || ConnectError.from(reason).code !== Code.Unavailable) {
+        if (attempt >= policy.maxAttempts || request.signal.aborted || !isRetryable(reason)) {
           throw reason;
         }
       }
@@ -54,6 +56,25 @@ export function retryUnavailable(options: RetryOptions = {}): Interceptor {
       await sleep(Math.random() * bound, request.signal);
     }
   };
+}
+
+function isRetryable(reason: unknown): boolean {
+  const code = ConnectError.from(reason).code;
+  return code === Code.Unavailable || (code === Code.Internal && isRefusedStream(reason));
+}
+
+/**
+ * Whether the call failed because the server refused its HTTP/2 stream (REFUSED_STREAM): Node fails the stream with
+ * ERR_HTTP2_STREAM_ERROR naming the code, and connect-node passes that on as the cause of an `INTERNAL` error.
+ */
+export function isRefusedStream(reason: unknown): boolean {
+  let e: unknown = reason;
+  for (let depth = 0; depth < 8 && e instanceof Error; depth++, e = e.cause) {
+    if ((e as { code?: unknown }).code === "ERR_HTTP2_STREAM_ERROR" && e.message.includes("NGHTTP2_REFUSED_STREAM")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Waits `ms`; rejects as the call would (deadline exceeded, canceled) when `signal` aborts first. */
