@@ -18,6 +18,7 @@ import {
   type PredictResponse,
 } from "./gen/bertig/v1/explainer_pb.js";
 import { toClientError } from "./errors.js";
+import { retryUnavailable, type RetryOptions } from "./retry.js";
 import { checkRequest } from "./validation.js";
 
 /** Options for one call. */
@@ -97,7 +98,15 @@ export interface BertIgClientOptions {
    * whose `local` is true (default true). A call's own `validate` overrides it.
    */
   readonly validate?: boolean;
-  /** Use this transport instead of a new gRPC (HTTP/2) transport, e.g. to add interceptors. */
+  /**
+   * Retrying of unary calls refused with UNAVAILABLE (a server shutting down), within each call's deadline: default
+   * 5 attempts, backoff 0.5 s growing to 5 s. `{ maxAttempts: 1 }` turns it off.
+   */
+  readonly retry?: RetryOptions;
+  /**
+   * Use this transport instead of a new gRPC (HTTP/2) transport, e.g. to add interceptors. `retry` does not apply to
+   * it: add `retryUnavailable()` to its interceptors.
+   */
   readonly transport?: Transport;
   /**
    * API key (or token) sent as `authorization: Bearer <value>` on every call, for a server with `BertIg:Auth`.
@@ -151,7 +160,7 @@ export class BertIgClient {
         baseUrl,
         sessionManager: this.session,
         defaultTimeoutMs: options.defaultTimeoutMs,
-        interceptors: options.apiKey === undefined ? [] : [bearerAuth(options.apiKey)],
+        interceptors: [retryUnavailable(options.retry), ...(options.apiKey === undefined ? [] : [bearerAuth(options.apiKey)])],
       });
     }
     this.client = createClient(Explainer, transport);

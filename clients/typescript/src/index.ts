@@ -9,6 +9,7 @@ export {
   type ExplainOptions,
   type PredictOptions,
 } from "./client.js";
+export { defaultRetry, retryUnavailable, type RetryOptions } from "./retry.js";
 export { ValidationError, toClientError, type FieldViolation } from "./errors.js";
 export {
   Baseline,

@@ -5,6 +5,7 @@ from .client import Client
 from .errors import BertIgError, FieldViolation, ValidationError
 from .models import (ExplainEvent, Faithfulness, FaithfulnessPoint, ModelInfo, Prediction, Progress, Result,
                      TargetAttributions, Token, Window)
+from .retry import Retry
 
 __all__ = [
     "BertIgError",
@@ -17,6 +18,7 @@ __all__ = [
     "Prediction",
     "Progress",
     "Result",
+    "Retry",
     "TargetAttributions",
     "Token",
     "ValidationError",

@@ -10,6 +10,7 @@ import grpc
 from ._gen.bertig.v1 import explainer_pb2 as pb
 from ._gen.bertig.v1 import explainer_pb2_grpc as pb_grpc
 from .errors import ValidationError, from_rpc_error
+from .retry import Retry
 from .validation import violations
 from .models import ExplainEvent, ModelInfo, Prediction, Progress, Result
 
@@ -29,7 +30,8 @@ class Client:
     def __init__(self, target: str = "127.0.0.1:50051", *, channel: Optional[grpc.Channel] = None,
                  timeout: Optional[float] = None, api_key: Optional[str] = None, tls: bool = False,
                  root_certificates: Optional[bytes] = None, certificate_chain: Optional[bytes] = None,
-                 private_key: Optional[bytes] = None, validate: bool = True) -> None:
+                 private_key: Optional[bytes] = None, validate: bool = True, retry: Retry = Retry(),
+                 channel_options: Sequence[tuple[str, object]] = ()) -> None:
         """
         :param target: host:port of the gRPC endpoint.
         :param channel: an existing channel to use instead; not closed by us.
@@ -42,14 +44,19 @@ class Client:
         :param private_key: PEM private key of ``certificate_chain``.
         :param validate: check each request against the contract's buf.validate rules before sending it, raising
             :class:`~bertig_client.ValidationError` without a call (the server checks the same rules either way).
+        :param retry: how calls answered UNAVAILABLE (a server shutting down) are tried again, within their deadline;
+            ``Retry(max_attempts=1)`` turns it off. Applies to the channel this client creates.
+        :param channel_options: more grpcio channel options for the channel this client creates, after the retry's,
+            e.g. ``[("grpc.lb_policy_name", "round_robin")]`` for a ``dns:///`` name with several servers.
         """
         self._owns_channel = channel is None
         if channel is None:
             tls = tls or root_certificates is not None or certificate_chain is not None or private_key is not None
             if api_key is not None and not tls and target.rsplit(":", 1)[0] not in _LOOPBACK_HOSTS:
                 raise ValueError(f"api_key is only sent over TLS (or to a loopback address); {target} would expose it")
+            options = [*retry.channel_options(), *channel_options]
             channel = grpc.secure_channel(target, grpc.ssl_channel_credentials(
-                root_certificates, private_key, certificate_chain)) if tls else grpc.insecure_channel(target)
+                root_certificates, private_key, certificate_chain), options) if tls else grpc.insecure_channel(target, options)
         self._channel = channel
         calls = grpc.intercept_channel(channel, _BearerAuth(api_key)) if api_key is not None else channel
         self._stub = pb_grpc.ExplainerStub(calls)
