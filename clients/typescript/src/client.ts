@@ -1,5 +1,5 @@
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
   Baseline,
@@ -18,7 +18,7 @@ import {
   type PredictResponse,
 } from "./gen/bertig/v1/explainer_pb.js";
 import { toClientError } from "./errors.js";
-import { retryUnavailable, type RetryOptions } from "./retry.js";
+import { RetryPolicy, retryUnavailable, sleep, type RetryOptions } from "./retry.js";
 import { checkRequest } from "./validation.js";
 
 /** Options for one call. */
@@ -99,8 +99,9 @@ export interface BertIgClientOptions {
    */
   readonly validate?: boolean;
   /**
-   * Retrying of unary calls refused with UNAVAILABLE (a server shutting down), within each call's deadline: default
-   * 5 attempts, backoff 0.5 s growing to 5 s. `{ maxAttempts: 1 }` turns it off.
+   * Retrying of calls refused with UNAVAILABLE (a server shutting down), within each call's deadline (unary calls, and
+   * `explain` until its first event): default 5 attempts, backoff 0.5 s growing to 5 s. `{ maxAttempts: 1 }` turns it
+   * off.
    */
   readonly retry?: RetryOptions;
   /**
@@ -140,11 +141,16 @@ export class BertIgClient {
   private readonly client: Client<typeof Explainer>;
   private readonly session: Http2SessionManager | undefined;
   private readonly validate: boolean;
+  // The retry policy and default deadline of a transport this client created (none for a transport passed in).
+  private readonly retry: RetryPolicy | undefined;
+  private readonly defaultTimeoutMs: number | undefined;
 
   /** @param baseUrl the server's gRPC address, e.g. `http://127.0.0.1:50051`. */
   constructor(baseUrl: string, options: BertIgClientOptions = {}) {
     this.validate = options.validate ?? true;
     let transport = options.transport;
+    this.retry = transport === undefined ? new RetryPolicy(options.retry) : undefined;
+    this.defaultTimeoutMs = transport === undefined ? options.defaultTimeoutMs : undefined;
     if (transport === undefined) {
       const url = new URL(baseUrl);
       const tls = options.ca !== undefined || options.cert !== undefined || options.key !== undefined;
@@ -166,26 +172,45 @@ export class BertIgClient {
     this.client = createClient(Explainer, transport);
   }
 
-  /** Streams progress events and then the final result for `text`. */
+  /**
+   * Streams progress events and then the final result for `text`. A stream that fails before its first event the way
+   * a unary call is retried (see `retry`) is started again, within the call's deadline; once an event has arrived, a
+   * failure ends the stream (a restart would repeat its progress).
+   */
   async *explain(text: string, options: ExplainOptions = {}): AsyncGenerator<ExplainEvent, void, undefined> {
     const request = toExplainRequest(text, options);
     this.check(ExplainRequestSchema, request, options);
-    try {
-      for await (const event of this.client.explain(request, callOptions(options))) {
-        switch (event.event.case) {
-          case "progress":
-            yield { kind: "progress", progress: event.event.value };
-            break;
-          case "result":
-            yield { kind: "result", result: event.event.value };
-            break;
-          default:
-            // An event kind newer than this client: skip rather than fail the stream.
-            break;
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      let started = false;
+      try {
+        const left = deadline === undefined ? undefined : deadline - Date.now();
+        for await (const event of this.client.explain(request, { timeoutMs: left, signal: options.signal })) {
+          started = true;
+          switch (event.event.case) {
+            case "progress":
+              yield { kind: "progress", progress: event.event.value };
+              break;
+            case "result":
+              yield { kind: "result", result: event.event.value };
+              break;
+            default:
+              // An event kind newer than this client: skip rather than fail the stream.
+              break;
+          }
+        }
+        return;
+      } catch (reason) {
+        if (started || this.retry === undefined || !this.retry.retries(attempt, reason, options.signal)) {
+          throw toClientError(reason);
         }
       }
-    } catch (reason) {
-      throw toClientError(reason);
+      const delay = this.retry.delayMs(attempt);
+      if (deadline !== undefined && Date.now() + delay >= deadline) {
+        throw new ConnectError(`the deadline passed before attempt ${attempt + 1} of the Explain stream`, Code.DeadlineExceeded);
+      }
+      await sleep(delay, options.signal);
     }
   }
 

@@ -27,19 +27,45 @@ export const defaultRetry: Required<RetryOptions> = {
 };
 
 /**
- * An interceptor that retries unary calls that failed with `UNAVAILABLE`, within the call's one deadline (every attempt
- * shares it) and `maxAttempts`. No other status is retried. Streaming calls pass through untouched (their request
- * messages can be read once). {@link BertIgClient} adds it to the transport it creates; add it yourself to a
- * transport you pass in.
+ * One client's retry policy (validated {@link RetryOptions}): which failed attempt is tried again and how long to wait
+ * first. Shared by {@link retryUnavailable} (unary calls) and `BertIgClient.explain` (a stream that failed before its
+ * first event).
+ */
+export class RetryPolicy {
+  readonly options: Required<RetryOptions>;
+
+  constructor(options: RetryOptions = {}) {
+    const policy = { ...defaultRetry, ...options };
+    if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
+      throw new Error(`retry.maxAttempts must be a whole number of at least 1, got ${policy.maxAttempts}`);
+    }
+    if (!(policy.initialBackoffMs > 0) || !(policy.maxBackoffMs >= policy.initialBackoffMs) || !(policy.backoffMultiplier > 0)) {
+      throw new Error("retry: initialBackoffMs must be positive and not above maxBackoffMs, backoffMultiplier positive");
+    }
+    this.options = policy;
+  }
+
+  /** Whether attempt number `attempt` (1 for the first), which failed with `reason`, is tried again. */
+  retries(attempt: number, reason: unknown, signal?: AbortSignal): boolean {
+    return attempt < this.options.maxAttempts && !(signal?.aborted ?? false) && isRetryable(reason);
+  }
+
+  /** The wait before the attempt after `attempt`, in ms: full jitter below a bound growing from `initialBackoffMs`. */
+  delayMs(attempt: number): number {
+    const { initialBackoffMs, backoffMultiplier, maxBackoffMs } = this.options;
+    return Math.random() * Math.min(initialBackoffMs * backoffMultiplier ** (attempt - 1), maxBackoffMs);
+  }
+}
+
+/**
+ * An interceptor that retries unary calls that failed with `UNAVAILABLE` (or a refused stream, see
+ * {@link RetryOptions}), within the call's one deadline (every attempt shares it) and `maxAttempts`. No other status is
+ * retried. Streaming calls pass through untouched (their request messages can be read once; `BertIgClient.explain`
+ * retries its stream itself). {@link BertIgClient} adds it to the transport it creates; add it yourself to a transport
+ * you pass in.
  */
 export function retryUnavailable(options: RetryOptions = {}): Interceptor {
-  const policy = { ...defaultRetry, ...options };
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
-    throw new Error(`retry.maxAttempts must be a whole number of at least 1, got ${policy.maxAttempts}`);
-  }
-  if (!(policy.initialBackoffMs > 0) || !(policy.maxBackoffMs >= policy.initialBackoffMs) || !(policy.backoffMultiplier > 0)) {
-    throw new Error("retry: initialBackoffMs must be positive and not above maxBackoffMs, backoffMultiplier positive");
-  }
+  const policy = new RetryPolicy(options);
   return (next) => async (request) => {
     if (request.stream) {
       return next(request);
@@ -48,12 +74,11 @@ export function retryUnavailable(options: RetryOptions = {}): Interceptor {
       try {
         return await next(request);
       } catch (reason) {
-        if (attempt >= policy.maxAttempts || request.signal.aborted || !isRetryable(reason)) {
+        if (!policy.retries(attempt, reason, request.signal)) {
           throw reason;
         }
       }
-      const bound = Math.min(policy.initialBackoffMs * policy.backoffMultiplier ** (attempt - 1), policy.maxBackoffMs);
-      await sleep(Math.random() * bound, request.signal);
+      await sleep(policy.delayMs(attempt), request.signal);
     }
   };
 }
@@ -78,7 +103,10 @@ export function isRefusedStream(reason: unknown): boolean {
 }
 
 /** Waits `ms`; rejects as the call would (deadline exceeded, canceled) when `signal` aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal === undefined) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
   return new Promise((resolve, reject) => {
     const abort = () => {
       clearTimeout(timer);

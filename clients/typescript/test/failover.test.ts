@@ -162,6 +162,49 @@ describe("BertIgClient while a server stops", () => {
     assert.equal(streams, 3);
   });
 
+  // The streaming Explain is retried by BertIgClient.explain itself, only before its first event.
+  async function explainAgainst(refuse: number, code: number, afterMessage = false) {
+    const server = await startRefusingServer(refuse, code, afterMessage);
+    const client = new BertIgClient(server.url, { retry: { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 } });
+    try {
+      const events: unknown[] = [];
+      const error = await (async () => {
+        for await (const event of client.explain("fine", { timeoutMs: 10_000 })) events.push(event);
+      })().then(
+        () => assert.fail("the refusing server never answers OK"),
+        (e: unknown) => ConnectError.from(e),
+      );
+      return { error, streams: server.streams, events };
+    } finally {
+      client.close();
+      await server.close();
+    }
+  }
+
+  test("an Explain stream refused before its first event is started again", async () => {
+    const { error, streams } = await explainAgainst(1, http2.constants.NGHTTP2_REFUSED_STREAM);
+    assert.equal(error.code, Code.NotFound, error.message); // the second attempt's answer
+    assert.equal(streams, 2);
+  });
+
+  test("an Explain stream refused on every attempt fails INTERNAL after maxAttempts; PROTOCOL_ERROR is not retried", async () => {
+    const refused = await explainAgainst(100, http2.constants.NGHTTP2_REFUSED_STREAM);
+    assert.equal(refused.error.code, Code.Internal, refused.error.message);
+    assert.equal(refused.streams, 3);
+    const reset = await explainAgainst(1, http2.constants.NGHTTP2_PROTOCOL_ERROR);
+    assert.equal(reset.error.code, Code.Internal, reset.error.message);
+    assert.equal(reset.streams, 1);
+  });
+
+  test("an Explain stream that failed after its first event is not started again", async () => {
+    // A restart would repeat progress the caller has already seen: the failure (UNAVAILABLE, retried before any event)
+    // ends the stream.
+    const { error, streams, events } = await explainAgainst(1, http2.constants.NGHTTP2_REFUSED_STREAM, true);
+    assert.equal(error.code, Code.Unavailable, error.message);
+    assert.equal(streams, 1);
+    assert.equal(events.length, 1);
+  });
+
   test("a stream reset with PROTOCOL_ERROR is not tried again", async () => {
     const { error, streams } = await listModelsAgainst(1, http2.constants.NGHTTP2_PROTOCOL_ERROR);
     assert.equal(error.code, Code.Internal, error.message);
