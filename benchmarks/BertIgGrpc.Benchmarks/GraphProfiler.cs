@@ -18,7 +18,9 @@ namespace BertIgGrpc.Benchmarks;
 /// </summary>
 internal static class GraphProfiler
 {
-    public static void Run(string[] args)
+    /// <param name="args">The cases.</param>
+    /// <param name="macsOnly">Only the multiply-accumulate counts (<see cref="MacCounter"/>), no timed runs (<c>macs</c>).</param>
+    public static void Run(string[] args, bool macsOnly = false)
     {
         var cases = args.Length == 0 ? ["16", "128", "512:16"] : args;
         var definition = BenchModel.Definition();
@@ -39,6 +41,8 @@ internal static class GraphProfiler
         {
             var parts = c.Split(':');
             int tokens = int.Parse(parts[0]), rows = parts.Length > 1 ? int.Parse(parts[1]) : 50;
+            MacCounter.Print(runtime, forward, path, gradient, tokens, rows);
+            if (macsOnly) continue;
             using var fwd = NewSession(forward, dir, $"forward{tokens}");
             using var grad = NewSession(path, dir, $"path{tokens}");
             if (first) PrintOpCounts(Path.Combine(dir, $"forward{tokens}.opt.onnx"), Path.Combine(dir, $"path{tokens}.opt.onnx"));
@@ -91,6 +95,39 @@ internal static class GraphProfiler
     private static ((List<double> Wall, List<double> Cpu) Forward, (List<double> Wall, List<double> Cpu) Path) Interleave(
         OnnxAttributionRuntime runtime, InferenceSession fwd, InferenceSession grad, GradientModel gradient, int tokens, int rows, int repeats, bool shrink)
     {
+        var (fNames, fValues, gNames, gValues) = Feeds(runtime, gradient, tokens, rows);
+        (List<double> Wall, List<double> Cpu) f = ([], []), g = ([], []);
+        var process = Process.GetCurrentProcess();
+        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
+        static long Faults() => File.Exists("/proc/self/stat") ? long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]) : 0;
+        string[] fOut = [gradient.CutInput, gradient.LogitsOutput];
+        string[] gOut = [gradient.LogitsOutput, PathModel.GradientSumOutput];
+        using var ro = new RunOptions();
+        if (shrink) ro.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        for (var r = -WarmUpRuns; r < repeats; r++)
+        {
+            var (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
+            using (fwd.Run(ro, fNames, fValues, fOut)) { }
+            var (tf, cf, ff) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
+            (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
+            using (grad.Run(ro, gNames, gValues, gOut)) { }
+            var (tg, cg, fg) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
+            Console.WriteLine($"run {r}: forward {tf:F0} ms, {ff} minor page faults; path {tg:F0} ms, {fg} minor page faults");
+            if (r < 0) continue; // warm-up
+            f.Wall.Add(tf);
+            f.Cpu.Add(cf);
+            g.Wall.Add(tg);
+            g.Cpu.Add(cg);
+        }
+
+        foreach (var v in fValues.Concat(gValues)) v.Dispose();
+        return (f, g);
+    }
+
+    /// <summary>Inputs of the plain forward (ids, mask, types) and of the path graph for <paramref name="rows"/> rows of one text of <paramref name="tokens"/> tokens.</summary>
+    internal static (List<string> FNames, List<OrtValue> FValues, List<string> GNames, List<OrtValue> GValues) Feeds(
+        OnnxAttributionRuntime runtime, GradientModel gradient, int tokens, int rows)
+    {
         var hidden = runtime.HiddenSize;
         var ids = Enumerable.Range(0, rows * tokens).Select(i => (long)(1000 + (i % tokens))).ToArray();
         var mask = Enumerable.Repeat(1L, rows * tokens).ToArray();
@@ -122,32 +159,7 @@ internal static class GraphProfiler
             gValues.Add(Longs(input == ClassifierSignature.AttentionMask ? mask : input == ClassifierSignature.TokenTypeIds ? types : new long[rows * tokens]));
         }
 
-        (List<double> Wall, List<double> Cpu) f = ([], []), g = ([], []);
-        var process = Process.GetCurrentProcess();
-        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
-        static long Faults() => File.Exists("/proc/self/stat") ? long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]) : 0;
-        string[] fOut = [gradient.CutInput, gradient.LogitsOutput];
-        string[] gOut = [gradient.LogitsOutput, PathModel.GradientSumOutput];
-        using var ro = new RunOptions();
-        if (shrink) ro.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
-        for (var r = -WarmUpRuns; r < repeats; r++)
-        {
-            var (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
-            using (fwd.Run(ro, fNames, fValues, fOut)) { }
-            var (tf, cf, ff) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
-            (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
-            using (grad.Run(ro, gNames, gValues, gOut)) { }
-            var (tg, cg, fg) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
-            Console.WriteLine($"run {r}: forward {tf:F0} ms, {ff} minor page faults; path {tg:F0} ms, {fg} minor page faults");
-            if (r < 0) continue; // warm-up
-            f.Wall.Add(tf);
-            f.Cpu.Add(cf);
-            g.Wall.Add(tg);
-            g.Cpu.Add(cg);
-        }
-
-        foreach (var v in fValues.Concat(gValues)) v.Dispose();
-        return (f, g);
+        return (fNames, fValues, gNames, gValues);
     }
 
     /// <summary>Sums the profile's kernel times (microseconds) per op type, split into forward and backward (<c>grad/</c>) nodes.</summary>
