@@ -36,8 +36,8 @@ internal static class ElementwiseRules
         var dy = c.GOOrZeros(0);
         if (c.NeedsGI(0))
         {
-            // A constant scalar divisor (attention's 1/sqrt(d) on [rows, heads, T, T]) becomes a Mul by its reciprocal:
-            // ONNX Runtime's CPU Div by a scalar takes about four times as long as its Mul by one.
+            // A constant scalar divisor becomes a Mul by its reciprocal, a little cheaper on ONNX Runtime's CPU (attention's
+            // 1/sqrt(d) in the benchmarks' profiles, before ScaledSoftmax took that one over).
             var divisor = c.Forward.ConstantValue(c.I(1)) is { DataType: Tensors.Float } t && Tensors.ToFloats(t) is [var v] && v != 0f ? v : (float?)null;
             var da = divisor is { } d ? c.E.Mul(dy, c.E.FloatScalar(1f / d)) : c.E.Div(dy, c.I(1));
             c.SetGI(0, c.ReduceTo(0, da));
