@@ -90,6 +90,17 @@ public class CompositePatternTests
     }
 
     [Fact]
+    public void ScaledSoftmax_MaskThatDependsOnTheCut_GetsItsGradient()
+    {
+        // The mask is mean(x) over axis 1: its gradient (the unscaled softmax backward) reaches x as well.
+        var g = new TestGraph(11).Input("x", 2, 3, 4).Floats("c", [2.5f]).Node("Div", ["x", "c"], ["s"])
+            .Node("ReduceMean", ["x"], ["m"], A.Ints("axes", [1])).Node("Add", ["s", "m"], ["t"])
+            .Node("Softmax", ["t"], ["y"], A.Int("axis", -1)).Output("y");
+        Assert.Equal(3, CoveredNodes(g, [2, 3, 4]));
+        GradientChecker.Check(g.Build(), "x", "y", Feed([2, 3, 4]));
+    }
+
+    [Fact]
     public void ScaledSoftmax_OverAnotherAxis_IsNotMatched()
     {
         var g = new TestGraph().Input("x", 2, 3, 4).Floats("c", [2.5f]).Node("Div", ["x", "c"], ["s"])
