@@ -18,7 +18,9 @@ namespace BertIgGrpc.Benchmarks;
 /// </summary>
 internal static class GraphProfiler
 {
-    public static void Run(string[] args)
+    /// <param name="args">The cases.</param>
+    /// <param name="macsOnly">Only the multiply-accumulate counts (<see cref="MacCounter"/>), no timed runs (<c>macs</c>).</param>
+    public static void Run(string[] args, bool macsOnly = false)
     {
         var cases = args.Length == 0 ? ["16", "128", "512:16"] : args;
         var definition = BenchModel.Definition();
@@ -39,6 +41,8 @@ internal static class GraphProfiler
         {
             var parts = c.Split(':');
             int tokens = int.Parse(parts[0]), rows = parts.Length > 1 ? int.Parse(parts[1]) : 50;
+            MacCounter.Print(runtime, forward, path, gradient, tokens, rows);
+            if (macsOnly) continue;
             using var fwd = NewSession(forward, dir, $"forward{tokens}");
             using var grad = NewSession(path, dir, $"path{tokens}");
             if (first) PrintOpCounts(Path.Combine(dir, $"forward{tokens}.opt.onnx"), Path.Combine(dir, $"path{tokens}.opt.onnx"));
@@ -51,8 +55,10 @@ internal static class GraphProfiler
                               $"path min {gt.Wall.Min():F0} median {Median(gt.Wall):F0}; ratio of minima {gt.Wall.Min() / ft.Wall.Min():F2}, of medians {Median(gt.Wall) / Median(ft.Wall):F2}; " +
                               $"process CPU ms forward {Median(ft.Cpu):F0} path {Median(gt.Cpu):F0} (ratio {Median(gt.Cpu) / Median(ft.Cpu):F2}); " +
                               $"runs fwd {string.Join("/", ft.Wall.Select(t => t.ToString("F0")))}, path {string.Join("/", gt.Wall.Select(t => t.ToString("F0")))}; load {BenchModel.Machine().Split("load average ")[1]}");
-            var fOps = OpTotals(fwd.EndProfiling());
-            var gOps = OpTotals(grad.EndProfiling());
+            var (fFile, gFile) = (fwd.EndProfiling(), grad.EndProfiling());
+            var fOps = OpTotals(fFile);
+            var gOps = OpTotals(gFile);
+            if (int.TryParse(Environment.GetEnvironmentVariable("BERTIG_PROFILE_NODES"), out var top)) PrintNodes(fFile, gFile, top, repeats);
             Console.WriteLine();
             Console.WriteLine("Kernel ms per run (warm-up runs left out) | op | forward | path graph: forward part | path graph: backward part |");
             foreach (var op in fOps.Keys.Union(gOps.Keys).OrderByDescending(o => Get(gOps, o).Fwd + Get(gOps, o).Bwd + Get(fOps, o).Fwd))
@@ -91,6 +97,39 @@ internal static class GraphProfiler
     private static ((List<double> Wall, List<double> Cpu) Forward, (List<double> Wall, List<double> Cpu) Path) Interleave(
         OnnxAttributionRuntime runtime, InferenceSession fwd, InferenceSession grad, GradientModel gradient, int tokens, int rows, int repeats, bool shrink)
     {
+        var (fNames, fValues, gNames, gValues) = Feeds(runtime, gradient, tokens, rows);
+        (List<double> Wall, List<double> Cpu) f = ([], []), g = ([], []);
+        var process = Process.GetCurrentProcess();
+        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
+        static long Faults() => File.Exists("/proc/self/stat") ? long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]) : 0;
+        string[] fOut = [gradient.CutInput, gradient.LogitsOutput];
+        string[] gOut = [gradient.LogitsOutput, PathModel.GradientSumOutput];
+        using var ro = new RunOptions();
+        if (shrink) ro.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        for (var r = -WarmUpRuns; r < repeats; r++)
+        {
+            var (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
+            using (fwd.Run(ro, fNames, fValues, fOut)) { }
+            var (tf, cf, ff) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
+            (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
+            using (grad.Run(ro, gNames, gValues, gOut)) { }
+            var (tg, cg, fg) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
+            Console.WriteLine($"run {r}: forward {tf:F0} ms, {ff} minor page faults; path {tg:F0} ms, {fg} minor page faults");
+            if (r < 0) continue; // warm-up
+            f.Wall.Add(tf);
+            f.Cpu.Add(cf);
+            g.Wall.Add(tg);
+            g.Cpu.Add(cg);
+        }
+
+        foreach (var v in fValues.Concat(gValues)) v.Dispose();
+        return (f, g);
+    }
+
+    /// <summary>Inputs of the plain forward (ids, mask, types) and of the path graph for <paramref name="rows"/> rows of one text of <paramref name="tokens"/> tokens.</summary>
+    internal static (List<string> FNames, List<OrtValue> FValues, List<string> GNames, List<OrtValue> GValues) Feeds(
+        OnnxAttributionRuntime runtime, GradientModel gradient, int tokens, int rows)
+    {
         var hidden = runtime.HiddenSize;
         var ids = Enumerable.Range(0, rows * tokens).Select(i => (long)(1000 + (i % tokens))).ToArray();
         var mask = Enumerable.Repeat(1L, rows * tokens).ToArray();
@@ -122,50 +161,50 @@ internal static class GraphProfiler
             gValues.Add(Longs(input == ClassifierSignature.AttentionMask ? mask : input == ClassifierSignature.TokenTypeIds ? types : new long[rows * tokens]));
         }
 
-        (List<double> Wall, List<double> Cpu) f = ([], []), g = ([], []);
-        var process = Process.GetCurrentProcess();
-        double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalMilliseconds; }
-        static long Faults() => File.Exists("/proc/self/stat") ? long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7]) : 0;
-        string[] fOut = [gradient.CutInput, gradient.LogitsOutput];
-        string[] gOut = [gradient.LogitsOutput, PathModel.GradientSumOutput];
-        using var ro = new RunOptions();
-        if (shrink) ro.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
-        for (var r = -WarmUpRuns; r < repeats; r++)
-        {
-            var (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
-            using (fwd.Run(ro, fNames, fValues, fOut)) { }
-            var (tf, cf, ff) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
-            (c0, sw, f0) = (Cpu(), Stopwatch.StartNew(), Faults());
-            using (grad.Run(ro, gNames, gValues, gOut)) { }
-            var (tg, cg, fg) = (sw.Elapsed.TotalMilliseconds, Cpu() - c0, Faults() - f0);
-            Console.WriteLine($"run {r}: forward {tf:F0} ms, {ff} minor page faults; path {tg:F0} ms, {fg} minor page faults");
-            if (r < 0) continue; // warm-up
-            f.Wall.Add(tf);
-            f.Cpu.Add(cf);
-            g.Wall.Add(tg);
-            g.Cpu.Add(cg);
-        }
-
-        foreach (var v in fValues.Concat(gValues)) v.Dispose();
-        return (f, g);
+        return (fNames, fValues, gNames, gValues);
     }
 
-    /// <summary>Sums the profile's kernel times (microseconds) per op type, split into forward and backward (<c>grad/</c>) nodes.</summary>
-    private static Dictionary<string, (double Fwd, double Bwd)> OpTotals(string profileFile)
+    /// <summary>Kernel events after the warm-up runs: node name, op type, input shapes, microseconds.</summary>
+    private static IEnumerable<(string Name, string Op, string Shapes, double Us)> KernelEvents(string profileFile)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(profileFile));
-        var totals = new Dictionary<string, (double Fwd, double Bwd)>(StringComparer.Ordinal);
         var warmUpEnd = doc.RootElement.EnumerateArray()
             .Where(e => e.GetProperty("name").GetString() == "model_run")
             .Select(e => e.GetProperty("ts").GetDouble() + e.GetProperty("dur").GetDouble())
             .Order().ElementAt(WarmUpRuns - 1);
+        var events = new List<(string, string, string, double)>();
         foreach (var e in doc.RootElement.EnumerateArray())
         {
             if (e.GetProperty("cat").GetString() != "Node" || e.GetProperty("ts").GetDouble() <= warmUpEnd) continue;
             var name = e.GetProperty("name").GetString() ?? "";
             if (!name.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
-            var op = e.GetProperty("args").GetProperty("op_name").GetString() ?? "?";
-            var dur = e.GetProperty("dur").GetDouble();
+            var args = e.GetProperty("args");
+            var shapes = args.TryGetProperty("input_type_shape", out var s)
+                ? string.Join(" ", s.EnumerateArray().SelectMany(o => o.EnumerateObject()).Select(p => $"[{string.Join(",", p.Value.EnumerateArray().Select(d => d.GetInt64()))}]"))
+                : "";
+            events.Add((name[..^"_kernel_time".Length], args.GetProperty("op_name").GetString() ?? "?", shapes, e.GetProperty("dur").GetDouble()));
+        }
+
+        return events;
+    }
+
+    /// <summary>The <paramref name="top"/> nodes of each graph by kernel time (BERTIG_PROFILE_NODES), with their input shapes.</summary>
+    private static void PrintNodes(string forwardFile, string pathFile, int top, int repeats)
+    {
+        foreach (var (label, file) in new[] { ("forward", forwardFile), ("path", pathFile) })
+        {
+            Console.WriteLine($"Top {top} nodes of the {label} graph, kernel ms per run | node | op | input shapes |");
+            foreach (var n in KernelEvents(file).GroupBy(e => e.Name).Select(g => (g.Key, g.First().Op, g.First().Shapes, Ms: g.Sum(e => e.Us) / 1000 / repeats)).OrderByDescending(n => n.Ms).Take(top))
+                Console.WriteLine($"| {n.Ms:F1} | {n.Key} | {n.Op} | {n.Shapes} |");
+        }
+    }
+
+    /// <summary>Sums the profile's kernel times (microseconds) per op type, split into forward and backward (<c>grad/</c>) nodes.</summary>
+    private static Dictionary<string, (double Fwd, double Bwd)> OpTotals(string profileFile)
+    {
+        var totals = new Dictionary<string, (double Fwd, double Bwd)>(StringComparer.Ordinal);
+        foreach (var (name, op, _, dur) in KernelEvents(profileFile))
+        {
             var (fw, bw) = Get(totals, op);
             totals[op] = name.Contains("grad/", StringComparison.Ordinal) ? (fw, bw + dur) : (fw + dur, bw);
         }

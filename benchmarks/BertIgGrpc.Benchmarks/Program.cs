@@ -6,6 +6,9 @@ switch (args.FirstOrDefault())
     case "profile":
         GraphProfiler.Run(args[1..]);
         break;
+    case "macs":
+        GraphProfiler.Run(args[1..], macsOnly: true);
+        break;
     case "grpc-load":
         await GrpcLoadBenchmark.RunAsync(args[1..]);
         break;

@@ -8,6 +8,9 @@ namespace BertIgGrpc.Engine.Autodiff;
 /// ops - and differentiates each as that one operation (the LayerNormalization and Gelu rules), from its input only.
 /// Why: when backward nodes read the pattern's intermediate tensors, ONNX Runtime can no longer fuse the forward
 /// part into its LayerNorm/Gelu kernels, and the gradient graph pays for both. Results are identical up to rounding.
+/// Attention's scaled (and masked) softmax is differentiated as one <c>ScaledSoftmax</c> so that its backward scales
+/// the incoming gradient, which ONNX Runtime folds into the matrix product that produces it, instead of making one
+/// more pass over <c>[rows, heads, T, T]</c> for the scale.
 /// </summary>
 internal static class CompositePatterns
 {
@@ -22,6 +25,7 @@ internal static class CompositePatterns
             {
                 "Div" => MatchLayerNorm(view, node, info, opset),
                 "Erf" => MatchGelu(view, node),
+                "Softmax" => MatchScaledSoftmax(view, node, info, opset),
                 _ => null,
             };
             if (match is null || match.Value.Nodes.Any(covered.ContainsKey)) continue;
@@ -67,6 +71,31 @@ internal static class CompositePatterns
         ln.Attribute.Add(Attributes.Int("axis", -1));
         ln.Attribute.Add(Attributes.Float("epsilon", eps));
         return ([mean, sub, pow, meanOfSquares!, addEps, sqrt, div, mul, add], ln);
+    }
+
+    // y = softmax(x * k [+ mask]) over the last axis, k a scalar constant (x / c: k = 1 / c): attention's scores.
+    private static (NodeProto[] Nodes, NodeProto Virtual)? MatchScaledSoftmax(GraphView view, NodeProto softmax, Func<string, TensorInfo> info, int opset)
+    {
+        var rank = info(softmax.Input[0]).Rank;
+        var axis = softmax.GetInt("axis", Opset.SoftmaxOverOneAxis(opset) ? -1 : 1);
+        if (axis != -1 && axis != rank - 1) return null;
+        var producer = view.Producer(softmax.Input[0]);
+        NodeProto? add = null;
+        var mask = "";
+        if (producer is { OpType: "Add" } && producer.Input.Count == 2)
+        {
+            add = producer;
+            var scaledFirst = view.Producer(add.Input[0]) is { OpType: "Div" or "Mul" };
+            mask = add.Input[scaledFirst ? 1 : 0];
+            producer = view.Producer(add.Input[scaledFirst ? 0 : 1]);
+        }
+
+        if (producer is not { OpType: "Div" or "Mul" } || !TrySplitConstant(view, producer, out var x, out var c) || c == 0f) return null;
+        if (info(x).Rank != rank) return null;
+        var virtualNode = new NodeProto { OpType = "ScaledSoftmax", Name = $"{softmax.Name}(ScaledSoftmax)", Input = { x }, Output = { softmax.Output[0] } };
+        if (add is not null) virtualNode.Input.Add(mask);
+        virtualNode.Attribute.Add(Attributes.Float("scale", producer.OpType == "Div" ? 1f / c : c));
+        return (add is null ? [producer, softmax] : [producer, add, softmax], virtualNode);
     }
 
     // y = x * (erf(x / sqrt(2)) + 1) * 0.5 (PyTorch's export of exact GELU).

@@ -4,7 +4,7 @@ using A = BertIgGrpc.Engine.Onnx.Attributes;
 
 namespace BertIgGrpc.Engine.Tests.Autodiff;
 
-/// <summary>Decomposed LayerNorm and erf-GELU, as PyTorch exports them, are differentiated as one op each - and correctly.</summary>
+/// <summary>Decomposed LayerNorm and erf-GELU, as PyTorch exports them, and attention's scaled softmax are differentiated as one op each - and correctly.</summary>
 public class CompositePatternTests
 {
     private static TestGraph DecomposedLayerNorm(int opset = 13)
@@ -71,5 +71,41 @@ public class CompositePatternTests
             .Node("Mul", ["x", "f"], ["g"]).Node("Mul", ["g", "half"], ["y"]).Output("y");
         Assert.Equal(0, CoveredNodes(g, [3, 4]));
         GradientChecker.Check(g.Build(), "x", "y", Feed([3, 4]));
+    }
+
+    [ChecksGradientOf("ScaledSoftmax")]
+    [Theory]
+    [InlineData("Div", true)]
+    [InlineData("Div", false)]
+    [InlineData("Mul", true)]
+    public void ScaledMaskedSoftmax_IsOnePattern_AndGradientMatchesNumeric(string scaleOp, bool masked)
+    {
+        // Attention's scores: softmax(x / c + mask) over the last axis; the mask (a weight here) takes no gradient.
+        var g = new TestGraph().Input("x", 2, 3, 4).Floats("c", [scaleOp == "Div" ? 2.5f : 0.4f]).Weight("mask", [2, 1, 4], 7)
+            .Node(scaleOp, ["x", "c"], [masked ? "s" : "t"]);
+        if (masked) g.Node("Add", ["s", "mask"], ["t"]);
+        g.Node("Softmax", ["t"], ["y"], A.Int("axis", -1)).Output("y");
+        Assert.Equal(masked ? 3 : 2, CoveredNodes(g, [2, 3, 4]));
+        GradientChecker.Check(g.Build(), "x", "y", Feed([2, 3, 4]));
+    }
+
+    [Fact]
+    public void ScaledSoftmax_MaskThatDependsOnTheCut_GetsItsGradient()
+    {
+        // The mask is mean(x) over axis 1: its gradient (the unscaled softmax backward) reaches x as well.
+        var g = new TestGraph(11).Input("x", 2, 3, 4).Floats("c", [2.5f]).Node("Div", ["x", "c"], ["s"])
+            .Node("ReduceMean", ["x"], ["m"], A.Ints("axes", [1])).Node("Add", ["s", "m"], ["t"])
+            .Node("Softmax", ["t"], ["y"], A.Int("axis", -1)).Output("y");
+        Assert.Equal(3, CoveredNodes(g, [2, 3, 4]));
+        GradientChecker.Check(g.Build(), "x", "y", Feed([2, 3, 4]));
+    }
+
+    [Fact]
+    public void ScaledSoftmax_OverAnotherAxis_IsNotMatched()
+    {
+        var g = new TestGraph().Input("x", 2, 3, 4).Floats("c", [2.5f]).Node("Div", ["x", "c"], ["s"])
+            .Node("Softmax", ["s"], ["y"], A.Int("axis", 1)).Output("y");
+        Assert.Equal(0, CoveredNodes(g, [2, 3, 4]));
+        GradientChecker.Check(g.Build(), "x", "y", Feed([2, 3, 4]));
     }
 }

@@ -35,6 +35,11 @@ public class GradientRuleTests
     public void BinaryOp_WithBroadcastConstant_MatchesNumeric(string op)
         => Check(new TestGraph().Input("x", 2, 3, 4).Weight("w", [3, 1]).Node(op, ["x", "w"], ["y"]).Output("y"), [2, 3, 4]);
 
+    [ChecksGradientOf("Div")]
+    [Fact]
+    public void Div_ByScalarConstant_MatchesNumeric() // the rule multiplies by the reciprocal (attention's 1/sqrt(d))
+        => Check(new TestGraph().Input("x", 2, 3, 4).Floats("d", [5.656854f], 1).Node("Div", ["x", "d"], ["y"]).Output("y"), [2, 3, 4]);
+
     [ChecksGradientOf("Add", "Sub", "Mul", "Div", "ReduceMean")]
     [Theory]
     [InlineData("Add")]

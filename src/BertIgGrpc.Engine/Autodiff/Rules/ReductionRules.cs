@@ -62,6 +62,21 @@ internal static class ReductionRules
         c.SetGI(0, e.Mul(y, e.Sub(dy, inner)));
     }
 
+    [GradientRule("ScaledSoftmax")]
+    public static void ScaledSoftmax(GradientContext c)
+    {
+        // The virtual op of CompositePatterns: y = softmax(x * k [+ m]) over the last axis. dx = y * (g - sum(g * y)) with
+        // g = k dy: scaling dy first lets ONNX Runtime fold k into the MatMul that produced dy (attention's dP).
+        var e = c.E;
+        var k = c.Node.GetFloat("scale", 1f);
+        var y = c.O(0);
+        var g = e.Mul(c.GOOrZeros(0), e.FloatScalar(k));
+        var inner = e.ReduceSum(e.Mul(g, y), [c.Rank(y) - 1], keepDims: true);
+        var dx = e.Mul(y, e.Sub(g, inner));
+        c.SetGI(0, c.ReduceTo(0, dx));
+        if (c.Node.Input.Count > 1 && c.NeedsGI(1)) c.SetGI(1, c.ReduceTo(1, e.Mul(dx, e.FloatScalar(1f / k))));
+    }
+
     [GradientRule("LayerNormalization")]
     public static void LayerNormalization(GradientContext c)
     {
