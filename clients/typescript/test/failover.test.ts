@@ -135,11 +135,12 @@ describe("BertIgClient while a server stops", () => {
 
   // A refused stream reaches connect-node as INTERNAL ("Stream closed with error code NGHTTP2_REFUSED_STREAM"): with 32
   // callers and retrying UNAVAILABLE only, 6 stops of a server lost 73 of 1925 calls that way. The server did not process them.
-  async function listModelsAgainst(refuse: number, code: number) {
-    const server = await startRefusingServer(refuse, code);
+  /** Runs `call` with a client (3 attempts, short backoff) against a refusing server; the error and the streams it saw. */
+  async function callAgainst(refuse: number, code: number, call: (client: BertIgClient) => Promise<unknown>, afterMessage = false) {
+    const server = await startRefusingServer(refuse, code, afterMessage);
     const client = new BertIgClient(server.url, { retry: { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 } });
     try {
-      const error = await client.listModels({ timeoutMs: 10_000 }).then(
+      const error = await call(client).then(
         () => assert.fail("the refusing server never answers OK"),
         (e: unknown) => ConnectError.from(e),
       );
@@ -149,6 +150,8 @@ describe("BertIgClient while a server stops", () => {
       await server.close();
     }
   }
+
+  const listModelsAgainst = (refuse: number, code: number) => callAgainst(refuse, code, (client) => client.listModels({ timeoutMs: 10_000 }));
 
   test("a stream the server refused (REFUSED_STREAM) is tried again", async () => {
     const { error, streams } = await listModelsAgainst(1, http2.constants.NGHTTP2_REFUSED_STREAM);
@@ -164,21 +167,11 @@ describe("BertIgClient while a server stops", () => {
 
   // The streaming Explain is retried by BertIgClient.explain itself, only before its first event.
   async function explainAgainst(refuse: number, code: number, afterMessage = false) {
-    const server = await startRefusingServer(refuse, code, afterMessage);
-    const client = new BertIgClient(server.url, { retry: { maxAttempts: 3, initialBackoffMs: 5, maxBackoffMs: 20 } });
-    try {
-      const events: unknown[] = [];
-      const error = await (async () => {
-        for await (const event of client.explain("fine", { timeoutMs: 10_000 })) events.push(event);
-      })().then(
-        () => assert.fail("the refusing server never answers OK"),
-        (e: unknown) => ConnectError.from(e),
-      );
-      return { error, streams: server.streams, events };
-    } finally {
-      client.close();
-      await server.close();
-    }
+    const events: unknown[] = [];
+    const explain = async (client: BertIgClient) => {
+      for await (const event of client.explain("fine", { timeoutMs: 10_000 })) events.push(event);
+    };
+    return { ...(await callAgainst(refuse, code, explain, afterMessage)), events };
   }
 
   test("an Explain stream refused before its first event is started again", async () => {
