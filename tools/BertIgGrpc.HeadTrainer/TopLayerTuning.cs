@@ -31,6 +31,8 @@ internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double
 /// </summary>
 internal static class TopLayerTuning
 {
+    private const int EncodeChunk = 2000;
+
     private static readonly RunOptions Once = new();
 
     public static (AdapterGraph Graph, float[] Theta, double TrainAccuracy, List<string> Log) Run(
@@ -43,7 +45,8 @@ internal static class TopLayerTuning
         List<float[][]> monitorStates;
         using (var lower = new Embedder(graph.LowerLayers(encoder), vocab, graph.LayerInput))
         {
-            states = lower.Run(texts, cacheDir, modelKey + "/" + graph.LayerInput);
+            // In fixed chunks, each cached on its own, so that sentences added at the end re-encode only the last chunks.
+            states = [.. texts.Chunk(EncodeChunk).SelectMany(c => lower.Run(c, cacheDir, modelKey + "/" + graph.LayerInput))];
             monitorStates = [.. monitor.Select(m => lower.Run(m.Rows.Select(r => r.Text).ToList(), null, ""))];
         }
 
