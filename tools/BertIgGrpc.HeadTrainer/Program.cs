@@ -75,6 +75,7 @@ var labels = examples.Select(e => e.Label).ToArray();
 var weights = examples.Select(e => e.Weight).ToArray();
 
 var tune = Environment.GetCommandLineArgs().Contains("--tune-top-layer");
+var headWriter = new HeadJsonWriter(lexicons, labelled, uciSources, uci.Count, Seed, Lambda, Epochs);
 var evaluate = ArgValue("--evaluate"); // a head JSON to score on the validation sets and seeds, without training
 var tuneOptions = TuningOptions.FromArgs(Seed);
 string headJson, initSha = "";
@@ -100,7 +101,7 @@ else if (tune)
     (var graph, var theta, trainAccuracy, tuneLog) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
         [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
     var (tw, tb, w, b) = graph.Head(theta);
-    headJson = HeadJson(tw, tb, null, null, w, b, graph.Deltas(theta));
+    headJson = headWriter.Write(tw, tb, null, null, w, b, graph.Deltas(theta));
 }
 else
 {
@@ -156,7 +157,7 @@ else
     // Two logits whose difference is the binary score: softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)].
     var rows = new[] { mlp.V.Select(v => -v / 2).ToArray(), mlp.V.Select(v => v / 2).ToArray() };
     var biases = new[] { -mlp.D / 2, mlp.D / 2 };
-    headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
+    headJson = headWriter.Write(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 }
 
 if (evaluate is null)
@@ -269,51 +270,3 @@ if (evaluate is null)
 Console.WriteLine(md.ToString());
 var seedsOk = seedSentences.Select((_, i) => Logits.ArgMax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
 return valAccuracy[0] >= 0.9 && seedsOk ? 0 : 1;
-
-string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b, IReadOnlyList<LowRankDelta>? deltas = null)
-{
-    var sb = new StringBuilder();
-    sb.Append("{\n");
-    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = {(hw is null ? "pooled" : "tanh(pooled @ hidden_weight.T + hidden_bias)")} @ weight.T + bias, pooled = mean over the attention mask of tanh(state @ token_weight.T + token_bias) for every all-MiniLM-L6-v2 last_hidden_state token state. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms{(uci.Count > 0 ? $", and UCI labelled review sentences ({string.Join(", ", uciSources)})" : "")}; see its METRICS.md.\",\n");
-    sb.Append(inv, $"  \"labels\": [\"{MiniLmSentiment.Labels[0]}\", \"{MiniLmSentiment.Labels[1]}\"],\n");
-    sb.Append(inv, $"  \"encoder\": \"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}\",\n");
-    sb.Append("  \"sources\": [\n");
-    sb.Append(string.Join(",\n", lexicons.Select(l => (l.Package, l.Version, l.License, l.TarballSha256, Use: "head training data (lexicon)"))
-        .Concat(labelled.Take(1).Select(l => (l.Package, l.Version, License: $"{l.License}; the UCI Sentiment Labelled Sentences are CC BY 4.0", l.TarballSha256, Use: $"head training data (UCI labelled sentences: {string.Join(", ", uciSources)})")))
-        .Select(l => string.Create(inv,
-        $"    {{\"package\": \"{l.Package}\", \"version\": \"{l.Version}\", \"registry\": \"npm\", \"license\": \"{l.License}\", \"tarball_sha256\": \"{l.TarballSha256}\", \"use\": \"{l.Use}\"}}"))));
-    sb.Append("\n  ],\n");
-    sb.Append(inv, $"  \"seed\": {Seed},\n");
-    sb.Append(inv, $"  \"lambda\": {Lambda.ToString("R", inv)},\n");
-    sb.Append(inv, $"  \"epochs\": {Epochs},\n");
-    AppendLayer(sb, "token", tw, tb);
-    if (hw is not null)
-    {
-        AppendLayer(sb, "hidden", hw, hb!);
-    }
-
-    if (deltas is { Count: > 0 })
-    {
-        sb.Append(inv, $"  \"{LowRankDelta.JsonProperty}\": [\n");
-        sb.Append(string.Join(",\n", deltas.Select(d => "    " + d.ToJson())));
-        sb.Append("\n  ],\n");
-    }
-
-    sb.Append(inv, $"  \"weight_shape\": [{w.Length}, {w[0].Length}],\n");
-    sb.Append("  \"weight\": [\n");
-    sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
-    sb.Append("\n  ],\n");
-    sb.Append("  \"bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "]\n");
-    sb.Append("}\n");
-    return sb.ToString();
-}
-
-void AppendLayer(StringBuilder sb, string name, float[][] w, float[] b)
-{
-    sb.Append(inv, $"  \"{name}_activation\": \"tanh\",\n");
-    sb.Append(inv, $"  \"{name}_weight_shape\": [{w.Length}, {w[0].Length}],\n");
-    sb.Append(inv, $"  \"{name}_weight\": [\n");
-    sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
-    sb.Append("\n  ],\n");
-    sb.Append($"  \"{name}_bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "],\n");
-}
