@@ -59,13 +59,14 @@ internal sealed class AdapterGraph
     /// <summary>Gets theta's length.</summary>
     public int Length { get; }
 
-    /// <summary>Builds the training graph for the top layer of <paramref name="encoder"/>.</summary>
-    public static AdapterGraph Build(ModelProto encoder, string hiddenOutput, int units, int rank)
+    /// <summary>Builds the training graph for the top <paramref name="tunedLayers"/> layers of <paramref name="encoder"/>.</summary>
+    public static AdapterGraph Build(ModelProto encoder, string hiddenOutput, int units, int rank, int tunedLayers = 1)
     {
         var graph = encoder.Graph;
         var layers = graph.Initializer.Select(t => Regex.Match(t.Name, @"^encoder\.layer\.(\d+)\.")).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         var top = layers.Count > 0 ? layers.Max() : throw new InvalidOperationException("The encoder names no 'encoder.layer.N.' weights.");
-        var lastNorm = $"encoder.layer.{top - 1}.output.LayerNorm.bias";
+        // The input of the lowest tuned layer: the output of the layer below it (the last `tunedLayers` layers are tuned).
+        var lastNorm = $"encoder.layer.{top - tunedLayers}.output.LayerNorm.bias";
         var layerInput = graph.Node.Single(n => n.Input.Contains(lastNorm)).Output[0];
 
         // The top layer: ancestors of the hidden output, stopping at its input and the graph inputs.

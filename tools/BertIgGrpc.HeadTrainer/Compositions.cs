@@ -13,7 +13,7 @@ internal static class Compositions
     /// <summary>Group ids of idiom sentences start here, above any lexicon entry index.</summary>
     public const int IdiomGroupBase = 1_000_000;
 
-    private static readonly string[] Aspects =
+    internal static readonly string[] Aspects =
     [
         "the acting", "the plot", "the script", "the soundtrack", "the pacing", "the dialogue", "the cinematography",
         "the ending", "the cast", "the direction", "the production design", "the humor", "the story", "the main character", "the score",
@@ -34,15 +34,15 @@ internal static class Compositions
         "bold", "clever", "mediocre", "divine", "sublime", "gross", "crude", "false", "fake", "hollow", "obscene", "ugly", "mean", "silly", "lovely", "lively", "friendly", "smelly", "costly", "heavenly",
     };
 
-    private static readonly string[] Boosters =
+    internal static readonly string[] Boosters =
         ["", "", "", "very ", "really ", "truly ", "utterly ", "incredibly ", "so ", "genuinely ", "thoroughly ", "remarkably "];
 
     // {0} = aspect, {1} = adjective (with booster).
-    private static readonly string[] Clauses =
+    internal static readonly string[] Clauses =
         ["{0} is {1}", "{0} was {1}", "{0} feels {1}", "{0} turned out {1}", "{0} is just {1}", "{0} seemed {1}"];
 
     // {0} = adjective: verdicts on the whole film.
-    private static readonly string[] Verdicts =
+    internal static readonly string[] Verdicts =
         ["the movie is {0}", "the film as a whole is {0}", "overall it is {0}", "the result is {0}", "in the end it's {0}", "the whole thing feels {0}"];
 
     // {0} = aspect, {1} = adjective; label flipped.
@@ -54,13 +54,13 @@ internal static class Compositions
     ];
 
     // {0} = clause A (first), {1} = clause B (decides the label).
-    private static readonly string[] Contrasts =
+    internal static readonly string[] Contrasts =
     [
         "{0}, but {1}.", "{0}, but overall {1}.", "Although {0}, {1}.", "{0}; however, {1}.", "{0}, yet {1}.",
         "While {0}, {1}.", "Sure, {0}, but {1}.", "{0}. Still, {1}.", "Even though {0}, {1}.", "{0}, though in the end {1}.",
     ];
 
-    private static readonly string[] Others =
+    internal static readonly string[] Others =
     [
         "the original", "the first film", "the book", "its predecessor", "the last sequel", "the director's previous film",
         "most movies this year", "the remake", "the trailer", "the other films in the series", "the animated version",
@@ -82,11 +82,7 @@ internal static class Compositions
     public static List<Example> Build(IReadOnlyList<(string Term, double Score)> entries, int seed, ISet<string> exclude)
     {
         var random = new Random(seed + 1);
-        // Indices as in TrainingSet (entries rated 2 or more in size), so cross-validation groups match.
-        var adjectives = entries.Where(e => Math.Abs(e.Score) >= 2).Select((e, i) => (e.Term, e.Score, Index: i))
-            .Where(e => !e.Term.Contains(' ', StringComparison.Ordinal) && !e.Term.Contains('\'', StringComparison.Ordinal)
-                && (CommonAdjectives.Contains(e.Term) || (StrictEndings.Any(e.Term.EndsWith) && !NotAdjectiveEndings.Any(e.Term.EndsWith))))
-            .ToList();
+        var adjectives = Adjectives(entries);
         var positive = adjectives.Where(a => a.Score > 0).ToList();
         var negative = adjectives.Where(a => a.Score < 0).ToList();
         var examples = new List<Example>();
@@ -141,5 +137,11 @@ internal static class Compositions
         return examples;
     }
 
-    private static string F(string format, params object[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
+    /// <summary>The lexicon's adjective-like single words, with their index as in TrainingSet (entries rated 2 or more in size), so cross-validation groups match.</summary>
+    public static List<(string Term, double Score, int Index)> Adjectives(IReadOnlyList<(string Term, double Score)> entries) =>
+        [.. entries.Where(e => Math.Abs(e.Score) >= 2).Select((e, i) => (e.Term, e.Score, Index: i))
+            .Where(e => !e.Term.Contains(' ', StringComparison.Ordinal) && !e.Term.Contains('\'', StringComparison.Ordinal)
+                && (CommonAdjectives.Contains(e.Term) || (StrictEndings.Any(e.Term.EndsWith) && !NotAdjectiveEndings.Any(e.Term.EndsWith))))];
+
+    internal static string F(string format, params object[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
 }

