@@ -1,5 +1,5 @@
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import {
   Baseline,
@@ -18,7 +18,7 @@ import {
   type PredictResponse,
 } from "./gen/bertig/v1/explainer_pb.js";
 import { toClientError } from "./errors.js";
-import { RetryPolicy, retryUnavailable, sleep, type RetryOptions } from "./retry.js";
+import { RetryPolicy, retryBeforeFirstItem, retryUnavailable, type RetryOptions } from "./retry.js";
 import { checkRequest } from "./validation.js";
 
 /** Options for one call. */
@@ -172,45 +172,27 @@ export class BertIgClient {
     this.client = createClient(Explainer, transport);
   }
 
-  /**
-   * Streams progress events and then the final result for `text`. A stream that fails before its first event the way
-   * a unary call is retried (see `retry`) is started again, within the call's deadline; once an event has arrived, a
-   * failure ends the stream (a restart would repeat its progress).
-   */
+  /** Streams progress events, then the final result for `text`; started again as `retry` says until its first event. */
   async *explain(text: string, options: ExplainOptions = {}): AsyncGenerator<ExplainEvent, void, undefined> {
     const request = toExplainRequest(text, options);
     this.check(ExplainRequestSchema, request, options);
-    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    for (let attempt = 1; ; attempt++) {
-      let started = false;
-      try {
-        const left = deadline === undefined ? undefined : deadline - Date.now();
-        for await (const event of this.client.explain(request, { timeoutMs: left, signal: options.signal })) {
-          started = true;
-          switch (event.event.case) {
-            case "progress":
-              yield { kind: "progress", progress: event.event.value };
-              break;
-            case "result":
-              yield { kind: "result", result: event.event.value };
-              break;
-            default:
-              // An event kind newer than this client: skip rather than fail the stream.
-              break;
-          }
-        }
-        return;
-      } catch (reason) {
-        if (started || this.retry === undefined || !this.retry.retries(attempt, reason, options.signal)) {
-          throw toClientError(reason);
+    const open = (timeoutMs: number | undefined) => this.client.explain(request, { timeoutMs, signal: options.signal });
+    try {
+      for await (const event of retryBeforeFirstItem(this.retry, options.timeoutMs ?? this.defaultTimeoutMs, options.signal, open)) {
+        switch (event.event.case) {
+          case "progress":
+            yield { kind: "progress", progress: event.event.value };
+            break;
+          case "result":
+            yield { kind: "result", result: event.event.value };
+            break;
+          default:
+            // An event kind newer than this client: skip rather than fail the stream.
+            break;
         }
       }
-      const delay = this.retry.delayMs(attempt);
-      if (deadline !== undefined && Date.now() + delay >= deadline) {
-        throw new ConnectError(`the deadline passed before attempt ${attempt + 1} of the Explain stream`, Code.DeadlineExceeded);
-      }
-      await sleep(delay, options.signal);
+    } catch (reason) {
+      throw toClientError(reason);
     }
   }
 

@@ -83,6 +83,40 @@ export function retryUnavailable(options: RetryOptions = {}): Interceptor {
   };
 }
 
+/**
+ * Yields the items of the stream `open(timeoutMs)` opens. A stream that fails before its first item the way `policy`
+ * retries a unary call is opened again after the policy's backoff, every attempt within the one deadline `timeoutMs`
+ * sets (`open` gets the time left); once an item has arrived, a failure ends the stream (a restart would repeat what the
+ * caller has seen). No `policy`: the stream is opened once.
+ */
+export async function* retryBeforeFirstItem<T>(
+  policy: RetryPolicy | undefined,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+  open: (timeoutMs: number | undefined) => AsyncIterable<T>,
+): AsyncGenerator<T, void, undefined> {
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    let started = false;
+    try {
+      for await (const item of open(deadline === undefined ? undefined : deadline - Date.now())) {
+        started = true;
+        yield item;
+      }
+      return;
+    } catch (reason) {
+      if (started || policy === undefined || !policy.retries(attempt, reason, signal)) {
+        throw reason;
+      }
+    }
+    const delay = policy.delayMs(attempt);
+    if (deadline !== undefined && Date.now() + delay >= deadline) {
+      throw new ConnectError(`the deadline passed before attempt ${attempt + 1} of the stream`, Code.DeadlineExceeded);
+    }
+    await sleep(delay, signal);
+  }
+}
+
 function isRetryable(reason: unknown): boolean {
   const code = ConnectError.from(reason).code;
   return code === Code.Unavailable || (code === Code.Internal && isRefusedStream(reason));
@@ -103,7 +137,7 @@ export function isRefusedStream(reason: unknown): boolean {
 }
 
 /** Waits `ms`; rejects as the call would (deadline exceeded, canceled) when `signal` aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal === undefined) {
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
