@@ -39,10 +39,10 @@ public sealed class BertIgLimitsOptions
     /// <summary>
     /// Gets or sets the device memory one ONNX Runtime run may take on CUDA, in MiB (there it replaces
     /// <see cref="MaxRunMemoryMB"/>, which sizes runs by the host's memory). 0 or less: half of the device's memory (at
-    /// most what was free when the first model loaded) shared by the runs one model keeps in flight, however many calls
-    /// run: its gradient runs (shared by concurrent explanations) and as many Predict runs, so 10 GiB a run on an 80 GiB
-    /// device; <see cref="FallbackGpuRunMemoryMB"/> when the CUDA runtime cannot say. Defaults to 0. Several models on
-    /// one device each get that default: set this budget to share the device between them.
+    /// most what was free when the first model loaded) shared by the runs the server's models keep in flight, however
+    /// many calls run: each model's gradient runs (shared by concurrent explanations) and as many Predict runs, so 10 GiB
+    /// a run on an 80 GiB device with one model, 5 GiB with two; <see cref="FallbackGpuRunMemoryMB"/> when the CUDA
+    /// runtime cannot say. Defaults to 0. A value set here is each model's, whatever their number.
     /// </summary>
     public int MaxGpuRunMemoryMB { get; set; }
 
@@ -56,15 +56,17 @@ public sealed class BertIgLimitsOptions
     /// <summary>Gets the effective memory budget of one run in bytes on <paramref name="executionProvider"/>.</summary>
     /// <param name="runsInFlight">Runs one explanation keeps in flight.</param>
     /// <param name="executionProvider">The provider the sessions run on: CUDA is sized by device memory (<see cref="ResolveMaxGpuRunMemoryBytes"/>), any other by host memory.</param>
-    public long ResolveMaxRunMemoryBytes(int runsInFlight, string executionProvider)
+    /// <param name="models">The models the server loads (they share the device).</param>
+    public long ResolveMaxRunMemoryBytes(int runsInFlight, string executionProvider, int models = 1)
         => executionProvider == SessionFactory.Cuda
-            ? ResolveMaxGpuRunMemoryBytes(runsInFlight, MaxGpuRunMemoryMB > 0 ? null : GpuMemory.AtFirstUse)
+            ? ResolveMaxGpuRunMemoryBytes(runsInFlight, MaxGpuRunMemoryMB > 0 ? null : GpuMemory.AtFirstUse, models)
             : ResolveMaxRunMemoryBytes(runsInFlight);
 
     /// <summary>Gets the effective GPU budget of one run in bytes (see <see cref="MaxGpuRunMemoryMB"/>).</summary>
     /// <param name="runsInFlight">Runs one explanation keeps in flight.</param>
     /// <param name="device">The device's memory, or <c>null</c> when unknown.</param>
-    public long ResolveMaxGpuRunMemoryBytes(int runsInFlight, GpuMemoryInfo? device)
+    /// <param name="models">The models the server loads: the default is shared by all their runs.</param>
+    public long ResolveMaxGpuRunMemoryBytes(int runsInFlight, GpuMemoryInfo? device, int models = 1)
     {
         if (MaxGpuRunMemoryMB > 0)
         {
@@ -79,7 +81,7 @@ public sealed class BertIgLimitsOptions
         // Half the device: the rest for the weights, the CUDA context, cuBLAS workspaces and the arena's rounding.
         var pool = Math.Min(memory.TotalBytes / 2, Math.Max(0, memory.FreeBytes));
         // runsInFlight gradient runs (PathRunScheduler) and as many Predict runs (PredictBatcher) per model.
-        return Math.Max(64L * 1024 * 1024, pool / (2L * Math.Max(1, runsInFlight)));
+        return Math.Max(64L * 1024 * 1024, pool / (2L * Math.Max(1, runsInFlight) * Math.Max(1, models)));
     }
 
     /// <summary>Gets the effective memory budget of one run in bytes on CPU (host memory).</summary>
@@ -98,7 +100,7 @@ public sealed class BertIgLimitsOptions
 
     /// <summary>Gets the effective <see cref="MaxPredictTokensInFlight"/> for a model.</summary>
     /// <param name="tokensPerRun">Tokens one run within the memory budget holds at the model's longest texts (rows x length).</param>
-    /// <param name="runsInFlight">Runs one explanation keeps in flight (as for <see cref="ResolveMaxRunMemoryBytes(int, string)"/>).</param>
+    /// <param name="runsInFlight">Runs one explanation keeps in flight (as for <see cref="ResolveMaxRunMemoryBytes(int, string, int)"/>).</param>
     public long ResolveMaxPredictTokensInFlight(long tokensPerRun, int runsInFlight)
         => MaxPredictTokensInFlight > 0
             ? MaxPredictTokensInFlight

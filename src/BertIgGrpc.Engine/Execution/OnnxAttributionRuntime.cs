@@ -68,7 +68,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
     /// <summary>
     /// Gets the largest estimated run peak (rows x <see cref="ActivationBytesPerRow"/>) after which ONNX Runtime's arena
     /// is kept for the next run: the run memory budget (<c>BertIg:Limits:MaxRunMemoryMB</c>, on CUDA
-    /// <c>MaxGpuRunMemoryMB</c>, or their defaults, see <see cref="BertIgLimitsOptions.ResolveMaxRunMemoryBytes(int, string)"/>), which the process memory is already sized for (peak =
+    /// <c>MaxGpuRunMemoryMB</c>, or their defaults, see <see cref="BertIgLimitsOptions.ResolveMaxRunMemoryBytes(int, string, int)"/>), which the process memory is already sized for (peak =
     /// runs in flight x run budget). Runs over it (one row larger than the budget, or callers that ignore the budget) give
     /// the arena's free regions back afterwards. Memory given back is faulted in afresh by the next run, which cost more
     /// than the gradient arithmetic itself: a 50-step explanation ran 3.4x to 4.7x a forward pass at 128 tokens with
@@ -157,7 +157,7 @@ public sealed class OnnxAttributionRuntime : IAttributionRuntime
             var (gradientSession, _) = SessionFactory.Create(OnnxModelFile.ToBytes(PathGraphBuilder.Build(gradientModel).Model), settings, logger);
             return new OnnxAttributionRuntime(forwardSession, gradientSession, gradientModel, outputName, provider,
                 (int)outInfo.Shape[1], (int)cutInfo.Shape[2], usesTokenTypes, CutDetector.Describe(model, cut), ActivationCost.FromProbe(info, model, rows, seqLen),
-                settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight, provider));
+                settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight, provider, settings.Models));
         }
         catch
         {

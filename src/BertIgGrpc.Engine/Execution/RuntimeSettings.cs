@@ -25,6 +25,8 @@ public sealed record RuntimeSettings
     public double PredictBatchWaitMs { get; init; } = StandardPredictBatchWaitMs;
     /// <summary>Gets whether CUDA may use TF32 matrix products (faster, about 1e-3 relative error). Defaults to false.</summary>
     public bool CudaTf32 { get; init; }
+    /// <summary>Gets how many models the server loads; on one GPU they share its default run budget. Defaults to 1.</summary>
+    public int Models { get; init; } = 1;
     /// <summary>Gets the per-request limits and the memory budget of one run.</summary>
     public BertIgLimitsOptions Limits { get; init; } = new();
 }

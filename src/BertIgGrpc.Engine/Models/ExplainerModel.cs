@@ -49,7 +49,7 @@ public sealed partial class ExplainerModel : IDisposable
         _definition = definition;
         _tokenizer = tokenizer;
         _runtime = runtime;
-        RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight, runtime.ExecutionProvider);
+        RunMemoryBudgetBytes = settings.Limits.ResolveMaxRunMemoryBytes(LayerIntegratedGradients.RunsInFlight, runtime.ExecutionProvider, settings.Models);
         Name = definition.Name;
         Labels = definition.Labels.ToArray();
         MaxTokens = Math.Min(definition.MaxTokens, BertTextTokenizer.AbsoluteMaxTokens);

@@ -144,6 +144,7 @@ public sealed partial class ModelRegistry(IOptions<BertIgOptions> options, ILogg
             PredictBatchWaitMs = _options.PredictBatchWaitMs,
             CudaTf32 = _options.CudaTf32,
             Limits = _options.Limits,
+            Models = definitions.Count,
         };
 
         var loaded = new List<ExplainerModel>();

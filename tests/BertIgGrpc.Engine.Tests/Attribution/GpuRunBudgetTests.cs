@@ -44,6 +44,22 @@ public class GpuRunBudgetTests
     }
 
     [Fact]
+    public void GpuBudget_Default_IsSharedByTheServersModels_AConfiguredOneIsEachModels()
+    {
+        var device = new GpuMemoryInfo(79 * GiB, 80 * GiB);
+        var byDefault = new BertIgLimitsOptions();
+        var configured = new BertIgLimitsOptions { MaxGpuRunMemoryMB = 300 };
+
+        // Two models on one 80 GiB device: 40 GiB for 2 x (2 gradient + 2 Predict) runs = 5 GiB a run, not 10 each.
+        Assert.Equal(5 * GiB, byDefault.ResolveMaxGpuRunMemoryBytes(2, device, models: 2));
+        Assert.Equal(byDefault.ResolveMaxGpuRunMemoryBytes(2, device) / 4, byDefault.ResolveMaxGpuRunMemoryBytes(2, device, models: 4));
+        Assert.Equal(300 * MiB, configured.ResolveMaxGpuRunMemoryBytes(2, device, models: 4));
+        Assert.Equal(300 * MiB, configured.ResolveMaxRunMemoryBytes(2, SessionFactory.Cuda, models: 4));
+        // CPU runs are sized by the host budget, which counts explanations across the server, not models.
+        Assert.Equal(byDefault.ResolveMaxRunMemoryBytes(2), byDefault.ResolveMaxRunMemoryBytes(2, SessionFactory.Cpu, models: 4));
+    }
+
+    [Fact]
     public void CpuBudget_IsUnchanged_AndIgnoresTheGpuKey()
     {
         var configured = new BertIgLimitsOptions { MaxRunMemoryMB = 7, MaxGpuRunMemoryMB = 300 };
