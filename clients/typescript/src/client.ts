@@ -149,9 +149,9 @@ export class BertIgClient {
   constructor(baseUrl: string, options: BertIgClientOptions = {}) {
     this.validate = options.validate ?? true;
     let transport = options.transport;
-    this.retry = transport === undefined ? new RetryPolicy(options.retry) : undefined;
-    this.defaultTimeoutMs = transport === undefined ? options.defaultTimeoutMs : undefined;
     if (transport === undefined) {
+      this.retry = new RetryPolicy(options.retry);
+      this.defaultTimeoutMs = options.defaultTimeoutMs;
       const url = new URL(baseUrl);
       const tls = options.ca !== undefined || options.cert !== undefined || options.key !== undefined;
       if (tls && url.protocol !== "https:") {
@@ -166,7 +166,7 @@ export class BertIgClient {
         baseUrl,
         sessionManager: this.session,
         defaultTimeoutMs: options.defaultTimeoutMs,
-        interceptors: [retryUnavailable(options.retry), ...(options.apiKey === undefined ? [] : [bearerAuth(options.apiKey)])],
+        interceptors: [retryUnavailable(this.retry), ...(options.apiKey === undefined ? [] : [bearerAuth(options.apiKey)])],
       });
     }
     this.client = createClient(Explainer, transport);

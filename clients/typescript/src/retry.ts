@@ -64,8 +64,8 @@ export class RetryPolicy {
  * retries its stream itself). {@link BertIgClient} adds it to the transport it creates; add it yourself to a transport
  * you pass in.
  */
-export function retryUnavailable(options: RetryOptions = {}): Interceptor {
-  const policy = new RetryPolicy(options);
+export function retryUnavailable(options: RetryOptions | RetryPolicy = {}): Interceptor {
+  const policy = options instanceof RetryPolicy ? options : new RetryPolicy(options);
   return (next) => async (request) => {
     if (request.stream) {
       return next(request);

@@ -13,21 +13,18 @@ public sealed class ClientBehaviourTests
     private static (ServiceProvider Provider, RecordingHandler Handler) Build(Grpc.Core.StatusCode answer, int maxAttempts = 3)
     {
         var handler = new RecordingHandler(answer);
-        var services = new ServiceCollection();
-        services.AddBertIgClient(o =>
-            {
-                o.Address = new Uri("http://bertig.invalid:50051");
-                o.MaxAttempts = maxAttempts;
-                o.InitialBackoff = TimeSpan.FromMilliseconds(5);
-                o.MaxBackoff = TimeSpan.FromMilliseconds(20);
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => handler);
-        return (services.BuildServiceProvider(), handler);
+        return (Provider(handler, maxAttempts), handler);
     }
 
     private static (ServiceProvider Provider, ClosingConnectionHandler Handler) BuildClosing(int closing, long http2ErrorCode, Grpc.Core.StatusCode then, int maxAttempts)
     {
         var handler = new ClosingConnectionHandler(closing, http2ErrorCode, new RecordingHandler(then));
+        return (Provider(handler, maxAttempts), handler);
+    }
+
+    /// <summary>The client's services over <paramref name="handler"/> in place of the network, with short backoffs.</summary>
+    private static ServiceProvider Provider(HttpMessageHandler handler, int maxAttempts)
+    {
         var services = new ServiceCollection();
         services.AddBertIgClient(o =>
             {
@@ -37,7 +34,7 @@ public sealed class ClientBehaviourTests
                 o.MaxBackoff = TimeSpan.FromMilliseconds(20);
             })
             .ConfigurePrimaryHttpMessageHandler(() => handler);
-        return (services.BuildServiceProvider(), handler);
+        return services.BuildServiceProvider();
     }
 
     [Fact]
@@ -158,45 +155,25 @@ public sealed class ClientBehaviourTests
         Assert.Equal(1, handler.Requests);
     }
 
-    [Fact]
-    public async Task ListModelsAsync_ConnectionClosedGracefullyAsTheCallStarts_TriedAgain()
+    [Theory]
+    // A server shutting down (GOAWAY NO_ERROR) as the call starts: grpc-dotnet says INTERNAL, the client tries again
+    // and gets the second attempt's answer.
+    [InlineData(1, 0L, Grpc.Core.StatusCode.NotFound, 2)]
+    // Closed gracefully on every attempt: gives up after MaxAttempts (3).
+    [InlineData(int.MaxValue, 0L, Grpc.Core.StatusCode.Internal, 3)]
+    // PROTOCOL_ERROR (1) is a real fault, not a shutdown: INTERNAL stands, not retried.
+    [InlineData(1, 1L, Grpc.Core.StatusCode.Internal, 1)]
+    public async Task ListModelsAsync_ConnectionClosedAsTheCallStarts_TriedAgainOnlyWhenGraceful(
+        int closing, long http2ErrorCode, Grpc.Core.StatusCode expected, int requests)
     {
-        // A server shutting down (GOAWAY NO_ERROR) as the call starts: grpc-dotnet says INTERNAL, the client tries again.
-        var (provider, handler) = BuildClosing(closing: 1, http2ErrorCode: 0, then: Grpc.Core.StatusCode.NotFound, maxAttempts: 3);
+        var (provider, handler) = BuildClosing(closing, http2ErrorCode, then: Grpc.Core.StatusCode.NotFound, maxAttempts: 3);
         await using var _ = provider;
         var client = provider.GetRequiredService<BertIgClient>();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListModelsAsync());
 
-        Assert.Equal(Grpc.Core.StatusCode.NotFound, ex.StatusCode); // the second attempt's answer
-        Assert.Equal(2, handler.Requests);
-    }
-
-    [Fact]
-    public async Task ListModelsAsync_ConnectionClosedGracefullyEveryTime_GivesUpAfterMaxAttempts()
-    {
-        var (provider, handler) = BuildClosing(closing: int.MaxValue, http2ErrorCode: 0, then: Grpc.Core.StatusCode.NotFound, maxAttempts: 3);
-        await using var _ = provider;
-        var client = provider.GetRequiredService<BertIgClient>();
-
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListModelsAsync());
-
-        Assert.Equal(Grpc.Core.StatusCode.Internal, ex.StatusCode);
-        Assert.Equal(3, handler.Requests);
-    }
-
-    [Fact]
-    public async Task ListModelsAsync_ConnectionClosedWithAProtocolError_IsNotRetried()
-    {
-        // PROTOCOL_ERROR (1) is a real fault, not a shutdown: INTERNAL stands.
-        var (provider, handler) = BuildClosing(closing: 1, http2ErrorCode: 1, then: Grpc.Core.StatusCode.NotFound, maxAttempts: 3);
-        await using var _ = provider;
-        var client = provider.GetRequiredService<BertIgClient>();
-
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.ListModelsAsync());
-
-        Assert.Equal(Grpc.Core.StatusCode.Internal, ex.StatusCode);
-        Assert.Equal(1, handler.Requests);
+        Assert.Equal(expected, ex.StatusCode);
+        Assert.Equal(requests, handler.Requests);
     }
 
     [Fact]
