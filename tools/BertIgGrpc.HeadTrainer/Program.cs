@@ -92,12 +92,16 @@ else if (tune)
     // Fine-tunes the top encoder layer (low-rank deltas) and the head, starting from the head now in --init (default: the shipped one).
     (var baseHead, initSha) = TopLayerTuning.ReadInitHead(ArgValue("--init") ?? headPath);
     // Tuning set: sampled lexicon sentences, all phrase-level ones, the labelled review sentences but a seeded held-out fifth.
-    var heldOut = TopLayerTuning.HoldOut(lexiconExamples.Count + composed.Count, uci.Count, Seed);
+    // A fifth of each source, each drawn as if that source were alone (the first source's fifth does not change when
+    // others are added), reported per source.
+    var sourceStarts = uciBySource.Select((s, i) => lexiconExamples.Count + composed.Count + uciBySource.Take(i).Sum(t => t.Count)).ToArray();
+    var heldOutBySource = uciBySource.Select((s, i) => TopLayerTuning.HoldOut(sourceStarts[i], s.Count, Seed + i)).ToArray();
+    var heldOut = heldOutBySource.SelectMany(h => h).ToArray();
     int[] subset = [.. TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneOptions.LexiconSentences, Seed).Except(heldOut)];
     subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
     tuneCount = subset.Length;
     var monitor = monitoredFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
-        .Append(($"labelled review sentences held out ({heldOut.Length})", heldOut.Select(i => (labels[i], examples[i].Text)).ToList())).ToList();
+        .Concat(heldOutBySource.Select((h, k) => ($"{(k == 0 ? "labelled review sentences" : labelled[k].Source)} held out ({h.Length})", h.Select(i => (labels[i], examples[i].Text)).ToList()))).ToList();
     (var graph, var theta, trainAccuracy, tuneLog) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
         [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
     var (tw, tb, w, b) = graph.Head(theta);
