@@ -12,13 +12,13 @@ namespace BertIgGrpc.HeadTrainer;
 /// <summary>Settings of <see cref="TopLayerTuning"/>.</summary>
 internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double LearningRate, double HeadLearningRate, int Seed, int Threads, int LexiconSentences, string? CheckpointDir, int Layers = 1, bool HoldOut = true)
 {
-    /// <summary>The settings from the command line (--rank, --tune-epochs, --lr, --head-lr, --tune-lexicon, --tune-layers), else the defaults.</summary>
+    /// <summary>The settings from the command line (--rank, --tune-epochs, --lr, --head-lr, --tune-lexicon, --tune-layers, --tune-seed: the deltas' start and the shuffle, for measuring how much a result owes to them), else the defaults.</summary>
     public static TuningOptions FromArgs(int seed)
     {
         var inv = CultureInfo.InvariantCulture;
         return new(Rank: int.Parse(Cli.ArgValue("--rank") ?? "4", inv), Epochs: int.Parse(Cli.ArgValue("--tune-epochs") ?? "3", inv), BatchSize: 32,
             LearningRate: double.Parse(Cli.ArgValue("--lr") ?? "1e-3", inv), HeadLearningRate: double.Parse(Cli.ArgValue("--head-lr") ?? "2e-4", inv),
-            Seed: seed, Threads: 2, LexiconSentences: int.Parse(Cli.ArgValue("--tune-lexicon") ?? "6000", inv), CheckpointDir: Cli.ArgValue("--tune-checkpoint"), Layers: int.Parse(Cli.ArgValue("--tune-layers") ?? "1", inv),
+            Seed: int.Parse(Cli.ArgValue("--tune-seed") ?? seed.ToString(inv), inv), Threads: 2, LexiconSentences: int.Parse(Cli.ArgValue("--tune-lexicon") ?? "6000", inv), CheckpointDir: Cli.ArgValue("--tune-checkpoint"), Layers: int.Parse(Cli.ArgValue("--tune-layers") ?? "1", inv),
             HoldOut: !Environment.GetCommandLineArgs().Contains("--no-hold-out"));
     }
 }
