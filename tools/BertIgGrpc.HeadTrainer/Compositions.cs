@@ -20,6 +20,14 @@ internal static class Compositions
         "the camera work", "the editing", "the lead performance", "the first half", "the finale", "the premise", "the writing",
     ];
 
+    // The trimmings of a film: praise or blame of one of these, set against the core (story, acting, ...), does not decide a
+    // review ("the plot is predictable, but the soundtrack is wonderful" is a negative review with a consolation). Used by
+    // Build with majorAspects.
+    internal static readonly HashSet<string> MinorAspects = new(StringComparer.Ordinal)
+    {
+        "the soundtrack", "the cinematography", "the production design", "the score", "the camera work", "the editing",
+    };
+
     // Adjective-like words for "is X" / "not as X as": stricter than TrainingSet's endings (no adverbs, comparatives or nouns).
     private static readonly string[] StrictEndings = ["ful", "ous", "ive", "able", "ible", "ic", "al", "less", "ent", "ant", "ing", "ed", "y"];
 
@@ -79,7 +87,19 @@ internal static class Compositions
     ];
 
     /// <summary>Builds the phrase-level sentences; the same lexicon and seed give the same list in the same order.</summary>
-    public static List<Example> Build(IReadOnlyList<(string Term, double Score)> entries, int seed, ISet<string> exclude)
+    /// <remarks>
+    /// With <paramref name="majorAspects"/>, a contrast of two aspects where the deciding clause praises or blames one of
+    /// <see cref="MinorAspects"/> and the other clause one of the core takes the core clause's label instead (the same
+    /// sentences otherwise, drawn in the same order).
+    /// </remarks>
+    /// <para>
+    /// With <paramref name="topics"/>, one sentence for about half the lexicon's single words that are not adjective-like
+    /// ("love", "war", "romance", "grief"), as the subject of a film judged by a lexicon adjective of either sign, chosen
+    /// at random ("an insipid film about love", "a tender film about grief"): the subject matter is not the verdict. The
+    /// lexicon sentences rate such words by their own valence ("The movie was romance."); these teach that a film about
+    /// them can go either way. Drawn from their own seeded generator, after every other sentence.
+    /// </para>
+    public static List<Example> Build(IReadOnlyList<(string Term, double Score)> entries, int seed, ISet<string> exclude, bool majorAspects = false, bool topics = false)
     {
         var random = new Random(seed + 1);
         var adjectives = Adjectives(entries);
@@ -100,15 +120,38 @@ internal static class Compositions
             var label = score > 0 ? 1 : 0;
             var other = label == 1 ? negative : positive;
             var opposite = other[random.Next(other.Count)].Term;
-            string Clause(string adjective) =>
-                F(Clauses[random.Next(Clauses.Length)], Aspects[random.Next(Aspects.Length)], Boosters[random.Next(Boosters.Length)] + adjective);
+            string? lastAspect = null;
+            string Clause(string adjective)
+            {
+                var clause = Clauses[random.Next(Clauses.Length)];
+                lastAspect = Aspects[random.Next(Aspects.Length)];
+                return F(clause, lastAspect, Boosters[random.Next(Boosters.Length)] + adjective);
+            }
 
             // Negation scope: the adjective is negated, so the sentence reads the other way.
             Add(F(NegatedClauses[random.Next(NegatedClauses.Length)], Aspects[random.Next(Aspects.Length)], term), 1 - label, index, 1.0);
 
-            // Contrast: this word after "but" decides; and this word before "but" is overruled.
-            Add(F(Contrasts[random.Next(Contrasts.Length)], Clause(opposite), random.Next(2) == 0 ? Clause(term) : F(Verdicts[random.Next(Verdicts.Length)], term)), label, index, 1.0);
-            Add(F(Contrasts[random.Next(Contrasts.Length)], Clause(term), random.Next(2) == 0 ? Clause(opposite) : F(Verdicts[random.Next(Verdicts.Length)], opposite)), 1 - label, index, 1.0);
+            // Contrast: this word after "but" decides; and this word before "but" is overruled (with majorAspects, not
+            // when the deciding clause is about a trimming and the other about the core).
+            foreach (var (first, second, secondLabel) in new[] { (opposite, term, label), (term, opposite, 1 - label) })
+            {
+                var template = Contrasts[random.Next(Contrasts.Length)];
+                var a = Clause(first);
+                var aspectA = lastAspect;
+                string b;
+                string? aspectB = null;
+                if (random.Next(2) == 0)
+                {
+                    b = Clause(second);
+                    aspectB = lastAspect;
+                }
+                else
+                {
+                    b = F(Verdicts[random.Next(Verdicts.Length)], second);
+                }
+
+                Add(F(template, a, b), majorAspects && aspectB is not null && MinorAspects.Contains(aspectB) && !MinorAspects.Contains(aspectA!) ? 1 - secondLabel : secondLabel, index, 1.0);
+            }
 
             // Comparisons use positive adjectives ("not as gripping as", "more gripping than").
             if (label == 1)
@@ -134,8 +177,43 @@ internal static class Compositions
             Add(F(Contrasts[random.Next(Contrasts.Length)], F(frame, "the movie"), F(Verdicts[random.Next(Verdicts.Length)], other[random.Next(other.Count)].Term)), 1 - label, IdiomGroupBase + i, 1.0);
         }
 
+        if (topics)
+        {
+            var topicRandom = new Random(seed + 7);
+            var adjectiveTerms = adjectives.Select(a => a.Term).ToHashSet(StringComparer.Ordinal);
+            var words = entries.Where(e => Math.Abs(e.Score) >= 2).Select((e, i) => (e.Term, Index: i))
+                .Where(e => !adjectiveTerms.Contains(e.Term) && e.Term.Length >= 4 && e.Term.All(char.IsAsciiLetterLower)
+                    && !e.Term.EndsWith("ly", StringComparison.Ordinal)).ToList();
+            // Judging adjectives that read as a verdict: the common review words and the strongly rated ones that are not participles.
+            bool Judging((string Term, double Score, int Index) a) =>
+                CommonAdjectives.Contains(a.Term) || (Math.Abs(a.Score) >= 3 && !a.Term.EndsWith("ed", StringComparison.Ordinal) && !a.Term.EndsWith("ing", StringComparison.Ordinal));
+            var judgingPositive = positive.Where(Judging).ToList();
+            var judgingNegative = negative.Where(Judging).ToList();
+            foreach (var (word, index) in words)
+            {
+                if (topicRandom.Next(2) == 0)
+                {
+                    continue;
+                }
+
+                var label = topicRandom.Next(2);
+                var judged = label == 1 ? judgingPositive : judgingNegative;
+                var adjective = judged[topicRandom.Next(judged.Count)].Term;
+                var frame = TopicFrames[topicRandom.Next(TopicFrames.Length)];
+                var article = "aeiou".Contains(adjective[0], StringComparison.Ordinal) ? "an" : "a";
+                Add(F(frame, article, adjective, word), label, index, 1.0);
+            }
+        }
+
         return examples;
     }
+
+    // {0} = article, {1} = the judging adjective, {2} = the subject.
+    private static readonly string[] TopicFrames =
+    [
+        "{0} {1} film about {2}.", "{0} {1} movie about {2}.", "{0} {1} story of {2}.", "{0} {1} drama about {2}.",
+        "{0} {1} comedy about {2}.", "{0} {1} tale of {2}.", "{0} {1} look at {2}.", "It's {0} {1} film about {2}.",
+    ];
 
     /// <summary>The lexicon's adjective-like single words, with their index as in TrainingSet (entries rated 2 or more in size), so cross-validation groups match.</summary>
     public static List<(string Term, double Score, int Index)> Adjectives(IReadOnlyList<(string Term, double Score)> entries) =>

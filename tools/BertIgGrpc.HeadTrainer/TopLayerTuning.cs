@@ -10,15 +10,16 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace BertIgGrpc.HeadTrainer;
 
 /// <summary>Settings of <see cref="TopLayerTuning"/>.</summary>
-internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double LearningRate, double HeadLearningRate, int Seed, int Threads, int LexiconSentences, string? CheckpointDir, int Layers = 1)
+internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double LearningRate, double HeadLearningRate, int Seed, int Threads, int LexiconSentences, string? CheckpointDir, int Layers = 1, bool HoldOut = true)
 {
-    /// <summary>The settings from the command line (--rank, --tune-epochs, --lr, --head-lr, --tune-lexicon, --tune-layers), else the defaults.</summary>
+    /// <summary>The settings from the command line (--rank, --tune-epochs, --lr, --head-lr, --tune-lexicon, --tune-layers, --tune-seed: the deltas' start and the shuffle, for measuring how much a result owes to them), else the defaults.</summary>
     public static TuningOptions FromArgs(int seed)
     {
         var inv = CultureInfo.InvariantCulture;
         return new(Rank: int.Parse(Cli.ArgValue("--rank") ?? "4", inv), Epochs: int.Parse(Cli.ArgValue("--tune-epochs") ?? "3", inv), BatchSize: 32,
             LearningRate: double.Parse(Cli.ArgValue("--lr") ?? "1e-3", inv), HeadLearningRate: double.Parse(Cli.ArgValue("--head-lr") ?? "2e-4", inv),
-            Seed: seed, Threads: 2, LexiconSentences: int.Parse(Cli.ArgValue("--tune-lexicon") ?? "6000", inv), CheckpointDir: Cli.ArgValue("--tune-checkpoint"), Layers: int.Parse(Cli.ArgValue("--tune-layers") ?? "1", inv));
+            Seed: int.Parse(Cli.ArgValue("--tune-seed") ?? seed.ToString(inv), inv), Threads: 2, LexiconSentences: int.Parse(Cli.ArgValue("--tune-lexicon") ?? "6000", inv), CheckpointDir: Cli.ArgValue("--tune-checkpoint"), Layers: int.Parse(Cli.ArgValue("--tune-layers") ?? "1", inv),
+            HoldOut: !Environment.GetCommandLineArgs().Contains("--no-hold-out"));
     }
 }
 
@@ -173,7 +174,7 @@ internal static class TopLayerTuning
 
     /// <summary>The METRICS.md paragraph on the tuning.</summary>
     public static string Describe(TuningOptions o, int count, string initSha) => string.Create(CultureInfo.InvariantCulture,
-        $"**Top encoder layer fine-tuned** (`--tune-top-layer`, TopLayerTuning.cs, AdapterGraph.cs): rank-{o.Rank} deltas `W + A·B` on {(o.Layers == 1 ? "the last layer's six weight matrices" : $"the six weight matrices of each of the last {o.Layers} layers")} (query, key, value, attention output, FFN in, FFN out; stored in the head JSON as `encoder_deltas`, added to the encoder's weights when the model is composed) and the head above, trained together from the head in `--init` (sha256 `{initSha}`; B = 0 at the start, so step 0 is that model) on {count} sentences ({o.LexiconSentences} sampled lexicon template sentences, every phrase-level sentence, the labelled review sentences but a held-out fifth): weighted cross-entropy, gradients by the engine's GradientGraphBuilder on the layer's ONNX graph, Adam (lr {o.LearningRate:R} for the deltas, {o.HeadLearningRate:R} for the head, batches of {o.BatchSize}, {o.Epochs} epochs, seeded shuffle), ONNX Runtime with {o.Threads} threads. No cross-validation (too slow on CPU); accuracies during tuning (the training graph's own forward pass):");
+        $"**Top encoder layer fine-tuned** (`--tune-top-layer`, TopLayerTuning.cs, AdapterGraph.cs): rank-{o.Rank} deltas `W + A·B` on {(o.Layers == 1 ? "the last layer's six weight matrices" : $"the six weight matrices of each of the last {o.Layers} layers")} (query, key, value, attention output, FFN in, FFN out; stored in the head JSON as `encoder_deltas`, added to the encoder's weights when the model is composed) and the head above, trained together from the head in `--init` (sha256 `{initSha}`; B = 0 at the start, so step 0 is that model) on {count} sentences ({o.LexiconSentences} sampled lexicon template sentences, every phrase-level sentence, {(o.HoldOut ? "the labelled review sentences but a held-out fifth of each source" : "every labelled review sentence (`--no-hold-out`: nothing held out, so the review sentences give no accuracy below)")}): weighted cross-entropy, gradients by the engine's GradientGraphBuilder on the layer's ONNX graph, Adam (lr {o.LearningRate:R} for the deltas, {o.HeadLearningRate:R} for the head, batches of {o.BatchSize}, {o.Epochs} epochs, seeded shuffle), ONNX Runtime with {o.Threads} threads. No cross-validation (too slow on CPU); accuracies during tuning (the training graph's own forward pass):");
 
     /// <summary>Reads the head tuning starts from and its sha256; a head that already has encoder deltas is refused (tuning would stack them).</summary>
     public static (LinearHead Head, string Sha256) ReadInitHead(string path)
