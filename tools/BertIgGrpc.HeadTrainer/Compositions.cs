@@ -99,7 +99,14 @@ internal static class Compositions
     /// lexicon sentences rate such words by their own valence ("The movie was romance."); these teach that a film about
     /// them can go either way. Drawn from their own seeded generator, after every other sentence.
     /// </para>
-    public static List<Example> Build(IReadOnlyList<(string Term, double Score)> entries, int seed, ISet<string> exclude, bool majorAspects = false, bool topics = false)
+    /// <para>
+    /// With <paramref name="telegraphicExclude"/> (<c>--telegraphic</c>), one review in noun phrases per lexicon adjective
+    /// that reads as one before a noun: one or two phrases, then "but" and one phrase of the other sign, which decides
+    /// unless <paramref name="majorAspects"/> and it is about a trimming while the first are about the core ("sharp
+    /// writing, but a dull ending"). None whose word set overlaps one of <paramref name="telegraphicExclude"/>'s by 0.6
+    /// or more. Drawn from their own seeded generator, after every other sentence.
+    /// </para>
+    public static List<Example> Build(IReadOnlyList<(string Term, double Score)> entries, int seed, ISet<string> exclude, bool majorAspects = false, bool topics = false, IReadOnlyCollection<string>? telegraphicExclude = null)
     {
         var random = new Random(seed + 1);
         var adjectives = Adjectives(entries);
@@ -184,9 +191,6 @@ internal static class Compositions
             var words = entries.Where(e => Math.Abs(e.Score) >= 2).Select((e, i) => (e.Term, Index: i))
                 .Where(e => !adjectiveTerms.Contains(e.Term) && e.Term.Length >= 4 && e.Term.All(char.IsAsciiLetterLower)
                     && !e.Term.EndsWith("ly", StringComparison.Ordinal)).ToList();
-            // Judging adjectives that read as a verdict: the common review words and the strongly rated ones that are not participles.
-            bool Judging((string Term, double Score, int Index) a) =>
-                CommonAdjectives.Contains(a.Term) || (Math.Abs(a.Score) >= 3 && !a.Term.EndsWith("ed", StringComparison.Ordinal) && !a.Term.EndsWith("ing", StringComparison.Ordinal));
             var judgingPositive = positive.Where(Judging).ToList();
             var judgingNegative = negative.Where(Judging).ToList();
             foreach (var (word, index) in words)
@@ -205,8 +209,74 @@ internal static class Compositions
             }
         }
 
+        if (telegraphicExclude is not null)
+        {
+            // Drawn after every other sentence from their own generator, so the sentences above stay the same.
+            var telegraphicRandom = new Random(seed + 11);
+            var nearDuplicates = new Constructions.NearDuplicates(telegraphicExclude);
+            var core = Aspects.Where(a => !MinorAspects.Contains(a)).ToArray();
+            var minor = MinorAspects.Order(StringComparer.Ordinal).ToArray();
+            string Noun(bool minorOne) => (minorOne ? minor[telegraphicRandom.Next(minor.Length)] : core[telegraphicRandom.Next(core.Length)])["the ".Length..];
+            string Phrase(string adjective, string noun, bool article)
+            {
+                var booster = Boosters[telegraphicRandom.Next(Boosters.Length)];
+                var words = booster + adjective + " " + noun;
+                return article && CountableAspects.Contains(noun) ? ("aeiou".Contains(words[0], StringComparison.Ordinal) ? "an " : "a ") + words : words;
+            }
+
+            // Words that read as adjectives before a noun: not the participles and -al/-ant/-ent words the lexicon rates weakly
+            // ("smuggling pacing", "contaminant script").
+            var pool = adjectives.Where(a => CommonAdjectives.Contains(a.Term) || !ParticipleLike.Any(a.Term.EndsWith) || Math.Abs(a.Score) >= 3).ToList();
+            var poolPositive = pool.Where(a => a.Score > 0).ToList();
+            var poolNegative = pool.Where(a => a.Score < 0).ToList();
+            foreach (var (term, score, index) in pool)
+            {
+                var label = score > 0 ? 1 : 0;
+                var same = label == 1 ? poolPositive : poolNegative;
+                var other = label == 1 ? poolNegative : poolPositive;
+                // This word is in the first part (overruled unless the major-aspect rule applies) or decides after "but".
+                var termFirst = telegraphicRandom.Next(2) == 0;
+                var firstLabel = termFirst ? label : 1 - label;
+                var firstWords = termFirst ? same : other;
+                var secondWords = termFirst ? other : same;
+                var firstMinor = telegraphicRandom.Next(4) == 0;
+                var secondMinor = telegraphicRandom.Next(2) == 0;
+                var first = Phrase(termFirst ? term : firstWords[telegraphicRandom.Next(firstWords.Count)].Term, Noun(firstMinor), telegraphicRandom.Next(3) == 0);
+                if (telegraphicRandom.Next(2) == 0)
+                {
+                    first += ", " + Phrase(firstWords[telegraphicRandom.Next(firstWords.Count)].Term, Noun(firstMinor), false);
+                }
+
+                var second = Phrase(termFirst ? secondWords[telegraphicRandom.Next(secondWords.Count)].Term : term, Noun(secondMinor), telegraphicRandom.Next(2) == 0);
+                var text = F(TelegraphicContrasts[telegraphicRandom.Next(TelegraphicContrasts.Length)], first, second);
+                var decidedByFirst = majorAspects && secondMinor && !firstMinor;
+                if (!nearDuplicates.Matches(text))
+                {
+                    Add(text, decidedByFirst ? firstLabel : 1 - firstLabel, index, 1.0);
+                }
+            }
+        }
+
         return examples;
+
+        // Judging adjectives that read as a verdict: the common review words and the strongly rated ones that are not participles.
+        static bool Judging((string Term, double Score, int Index) a) =>
+            CommonAdjectives.Contains(a.Term) || (Math.Abs(a.Score) >= 3 && !a.Term.EndsWith("ed", StringComparison.Ordinal) && !a.Term.EndsWith("ing", StringComparison.Ordinal));
     }
+
+    // Telegraphic reviews: {0} = one or two "adjective noun" phrases, {1} = one against them, which decides.
+    private static readonly string[] TelegraphicContrasts =
+    [
+        "{0}, but {1}.", "{0}, yet {1}.", "{0}. But {1}.", "{0}, but {1} overall.", "{0} - but {1}.",
+    ];
+
+    private static readonly string[] ParticipleLike = ["ing", "ed", "al", "ant", "ent"];
+
+    // Aspects (without "the") that take "a": "a dull ending", but not "a dull acting".
+    private static readonly HashSet<string> CountableAspects = new(StringComparer.Ordinal)
+    {
+        "plot", "script", "soundtrack", "ending", "cast", "story", "main character", "score", "lead performance", "first half", "finale", "premise",
+    };
 
     // {0} = article, {1} = the judging adjective, {2} = the subject.
     private static readonly string[] TopicFrames =

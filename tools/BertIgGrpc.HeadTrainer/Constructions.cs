@@ -185,7 +185,7 @@ internal static class Constructions
     private static string Lower(string text) => char.ToLowerInvariant(text[0]) + text[1..];
 
     /// <summary>Word-set overlap (Jaccard) with any of a set of sentences, so that no training sentence paraphrases a validation one.</summary>
-    private sealed class NearDuplicates(IReadOnlyCollection<string> sentences)
+    internal sealed class NearDuplicates(IReadOnlyCollection<string> sentences)
     {
         private const double Threshold = 0.6;
         private readonly List<HashSet<string>> _sets = [.. sentences.Select(Words)];

@@ -10,7 +10,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace BertIgGrpc.HeadTrainer;
 
 /// <summary>Settings of <see cref="TopLayerTuning"/>.</summary>
-internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double LearningRate, double HeadLearningRate, int Seed, int Threads, int LexiconSentences, string? CheckpointDir, int Layers = 1, bool HoldOut = true)
+internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double LearningRate, double HeadLearningRate, int Seed, int Threads, int LexiconSentences, string? CheckpointDir, int Layers = 1, bool HoldOut = true, int Fold = 0)
 {
     /// <summary>The settings from the command line (--rank, --tune-epochs, --lr, --head-lr, --tune-lexicon, --tune-layers, --tune-seed: the deltas' start and the shuffle, for measuring how much a result owes to them), else the defaults.</summary>
     public static TuningOptions FromArgs(int seed)
@@ -19,7 +19,8 @@ internal sealed record TuningOptions(int Rank, int Epochs, int BatchSize, double
         return new(Rank: int.Parse(Cli.ArgValue("--rank") ?? "4", inv), Epochs: int.Parse(Cli.ArgValue("--tune-epochs") ?? "3", inv), BatchSize: 32,
             LearningRate: double.Parse(Cli.ArgValue("--lr") ?? "1e-3", inv), HeadLearningRate: double.Parse(Cli.ArgValue("--head-lr") ?? "2e-4", inv),
             Seed: int.Parse(Cli.ArgValue("--tune-seed") ?? seed.ToString(inv), inv), Threads: 2, LexiconSentences: int.Parse(Cli.ArgValue("--tune-lexicon") ?? "6000", inv), CheckpointDir: Cli.ArgValue("--tune-checkpoint"), Layers: int.Parse(Cli.ArgValue("--tune-layers") ?? "1", inv),
-            HoldOut: !Environment.GetCommandLineArgs().Contains("--no-hold-out"));
+            HoldOut: !Environment.GetCommandLineArgs().Contains("--no-hold-out"), Fold: int.Parse(Cli.ArgValue("--hold-out-fold") ?? "0", inv) is var fold and >= 0 and < 5
+                ? fold : throw new ArgumentException("--hold-out-fold must be 0 to 4."));
     }
 }
 
@@ -174,7 +175,7 @@ internal static class TopLayerTuning
 
     /// <summary>The METRICS.md paragraph on the tuning.</summary>
     public static string Describe(TuningOptions o, int count, string initSha) => string.Create(CultureInfo.InvariantCulture,
-        $"**Top encoder layer fine-tuned** (`--tune-top-layer`, TopLayerTuning.cs, AdapterGraph.cs): rank-{o.Rank} deltas `W + A·B` on {(o.Layers == 1 ? "the last layer's six weight matrices" : $"the six weight matrices of each of the last {o.Layers} layers")} (query, key, value, attention output, FFN in, FFN out; stored in the head JSON as `encoder_deltas`, added to the encoder's weights when the model is composed) and the head above, trained together from the head in `--init` (sha256 `{initSha}`; B = 0 at the start, so step 0 is that model) on {count} sentences ({o.LexiconSentences} sampled lexicon template sentences, every phrase-level sentence, {(o.HoldOut ? "the labelled review sentences but a held-out fifth of each source" : "every labelled review sentence (`--no-hold-out`: nothing held out, so the review sentences give no accuracy below)")}): weighted cross-entropy, gradients by the engine's GradientGraphBuilder on the layer's ONNX graph, Adam (lr {o.LearningRate:R} for the deltas, {o.HeadLearningRate:R} for the head, batches of {o.BatchSize}, {o.Epochs} epochs, seeded shuffle), ONNX Runtime with {o.Threads} threads. No cross-validation (too slow on CPU); accuracies during tuning (the training graph's own forward pass):");
+        $"**Top encoder layer fine-tuned** (`--tune-top-layer`, TopLayerTuning.cs, AdapterGraph.cs): rank-{o.Rank} deltas `W + A·B` on {(o.Layers == 1 ? "the last layer's six weight matrices" : $"the six weight matrices of each of the last {o.Layers} layers")} (query, key, value, attention output, FFN in, FFN out; stored in the head JSON as `encoder_deltas`, added to the encoder's weights when the model is composed) and the head above, trained together from the head in `--init` (sha256 `{initSha}`; B = 0 at the start, so step 0 is that model) on {count} sentences ({o.LexiconSentences} sampled lexicon template sentences, every phrase-level sentence, {(o.HoldOut ? $"the labelled review sentences but a held-out fifth of each source{(o.Fold > 0 ? $" (`--hold-out-fold {o.Fold}`)" : "")}" : "every labelled review sentence (`--no-hold-out`: nothing held out, so the review sentences give no accuracy below)")}): weighted cross-entropy, gradients by the engine's GradientGraphBuilder on the layer's ONNX graph, Adam (lr {o.LearningRate:R} for the deltas, {o.HeadLearningRate:R} for the head, batches of {o.BatchSize}, {o.Epochs} epochs, seeded shuffle), ONNX Runtime with {o.Threads} threads. Not cross-validated within one run (`--hold-out-fold K` reruns it with another fifth held out; docs/models.md gives the five folds); accuracies during tuning (the training graph's own forward pass):");
 
     /// <summary>Reads the head tuning starts from and its sha256; a head that already has encoder deltas is refused (tuning would stack them).</summary>
     public static (LinearHead Head, string Sha256) ReadInitHead(string path)
@@ -186,12 +187,15 @@ internal static class TopLayerTuning
             : (head, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
     }
 
-    /// <summary>A seeded fifth of the <paramref name="count"/> sentences from <paramref name="first"/> on, held out of tuning.</summary>
-    public static int[] HoldOut(int first, int count, int seed)
+    /// <summary>
+    /// A seeded fifth of the <paramref name="count"/> sentences from <paramref name="first"/> on, held out of tuning: fold
+    /// <paramref name="fold"/> (0 to 4) of one seeded shuffle, so the five folds are disjoint and fold 0 is the shipped run's.
+    /// </summary>
+    public static int[] HoldOut(int first, int count, int seed, int fold = 0)
     {
         var indices = Enumerable.Range(first, count).ToArray();
         new Random(seed + 1).Shuffle(indices);
-        return [.. indices.Take(count / 5).Order()];
+        return [.. indices.Skip(fold * (count / 5)).Take(fold == 4 ? count - 4 * (count / 5) : count / 5).Order()];
     }
 
     /// <summary>The tuning set: every sentence after the first <paramref name="lexiconCount"/> (phrase-level and real ones) and a seeded sample of <paramref name="keep"/> lexicon template sentences.</summary>
