@@ -9,6 +9,10 @@ namespace BertIgGrpc.Engine.Tests.Attribution;
 /// <summary>Concurrent explanations on one model share gradient runs (PathRunScheduler) and get what they get alone.</summary>
 public class ExplanationPackingTests
 {
+    // Four texts pad to 8 tokens with 12 points or fewer and the default rows per run (25), so any two of them fit one run:
+    // whichever two chunks start the two held runs, at least two of these four are still queued when a slot frees, and
+    // the first of them taken shares its run. (With three, the held runs could take two, and the third could be taken
+    // after the chunks of the internal_batch_size 4 request, which each run alone: "nothing was shared", seen once in CI.)
     private static readonly ExplainRequestOptions[] Requests =
     [
         new() { Text = "This movie is superb", Steps = 8 },
@@ -17,6 +21,7 @@ public class ExplanationPackingTests
         new() { Text = "It's a heartfelt film about love, loss, and legacy", Steps = 16, TargetIndex = 0 },
         new() { Text = "meh", Steps = 8, Baseline = BaselineKind.Zero },
         new() { Text = "Great acting and a clever story", Steps = 10, InternalBatchSize = 4 },
+        new() { Text = "A dull sequel", Steps = 6 },
     ];
 
     [Fact]
